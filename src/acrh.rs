@@ -1,0 +1,148 @@
+//! Validation of `Access-Control-Request-Headers`.
+//!
+//! Browsers send a sorted, lower-cased, de-duplicated list of names, in one
+//! line; anything much bigger is an attack. The checks below are linear in
+//! the bytes looked at, and the caps bound how many bytes that is.
+
+use crate::request::FieldLines;
+use crate::syntax::{is_ows, is_tchar};
+
+/// The most bytes of `Access-Control-Request-Headers`, all lines together,
+/// the engine reads. A longer list is refused before any parsing.
+pub const MAX_ACRH_BYTES: usize = 2048;
+/// The most names a request-headers list may carry.
+pub const MAX_ACRH_ELEMENTS: usize = 64;
+/// The most empty elements (`a,,b`) tolerated in a list.
+pub const MAX_ACRH_EMPTY_ELEMENTS: usize = 16;
+/// The most optional-whitespace bytes tolerated on each side of a name.
+pub const MAX_ACRH_OWS_BYTES: usize = 2;
+
+/// What a valid list asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Requested {
+    /// Bit `i` set when line `i` holds at least one name.
+    pub lines_with_names: u8,
+    /// Whether `authorization` is among the names.
+    pub authorization: bool,
+}
+
+impl Requested {
+    pub(crate) fn any(&self) -> bool {
+        self.lines_with_names != 0
+    }
+}
+
+/// The allowed names, as the policy compiled them.
+pub(crate) trait NameSet {
+    /// Whether `name` (a token, any case) is allowed.
+    fn allows(&self, name: &[u8]) -> bool;
+    /// The longest name the set can allow, or `usize::MAX` when unbounded.
+    fn max_name_len(&self) -> usize;
+}
+
+/// Validates every element of every line. `None` means the list is
+/// refused: a name is not allowed, not a token, or a cap is exceeded.
+pub(crate) fn check(lines: &FieldLines<'_>, allowed: &impl NameSet) -> Option<Requested> {
+    if lines.overflowed() {
+        return None;
+    }
+    let total: usize = lines.lines().iter().map(|l| l.len()).sum();
+    if total > MAX_ACRH_BYTES {
+        return None;
+    }
+    let max_len = allowed.max_name_len();
+    let mut out = Requested::default();
+    let (mut names, mut empties) = (0usize, 0usize);
+    for (i, line) in lines.lines().iter().enumerate() {
+        for element in line.split(|&b| b == b',') {
+            let lead = element.iter().take_while(|&&b| is_ows(b)).count();
+            let body = element.get(lead..).unwrap_or(&[]);
+            let trail = body.iter().rev().take_while(|&&b| is_ows(b)).count();
+            let name = body.get(..body.len() - trail).unwrap_or(&[]);
+            if name.is_empty() {
+                empties += 1;
+                if empties > MAX_ACRH_EMPTY_ELEMENTS || element.len() > MAX_ACRH_OWS_BYTES {
+                    return None;
+                }
+                continue;
+            }
+            names += 1;
+            if names > MAX_ACRH_ELEMENTS
+                || lead > MAX_ACRH_OWS_BYTES
+                || trail > MAX_ACRH_OWS_BYTES
+                || name.len() > max_len
+                || !name.iter().all(|&b| is_tchar(b))
+                || !allowed.allows(name)
+            {
+                return None;
+            }
+            out.authorization |= name.eq_ignore_ascii_case(b"authorization");
+            out.lines_with_names |= 1 << i;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::prelude::rust_2021::*;
+    use super::*;
+
+    struct Names(&'static [&'static str], bool);
+    impl NameSet for Names {
+        fn allows(&self, name: &[u8]) -> bool {
+            self.0.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+                || (self.1 && !name.eq_ignore_ascii_case(b"authorization"))
+        }
+        fn max_name_len(&self) -> usize {
+            if self.1 {
+                usize::MAX
+            } else {
+                self.0.iter().map(|n| n.len()).max().unwrap_or(0)
+            }
+        }
+    }
+
+    fn lines(ls: &[&'static str]) -> FieldLines<'static> {
+        let mut f = FieldLines::new();
+        for l in ls {
+            f.add(l.as_bytes());
+        }
+        f
+    }
+
+    const LISTED: Names = Names(&["content-type", "x-api-key", "authorization"], false);
+
+    #[test]
+    fn listed_names() {
+        assert!(check(&lines(&["content-type,x-api-key"]), &LISTED).is_some());
+        assert!(check(&lines(&["Content-Type, X-Api-Key"]), &LISTED).is_some());
+        assert!(check(&lines(&["content-type", "x-api-key"]), &LISTED).is_some());
+        assert!(check(&lines(&["content-type,x-evil"]), &LISTED).is_none());
+        assert!(check(&lines(&["content type"]), &LISTED).is_none());
+        assert!(check(&lines(&["content-type;x"]), &LISTED).is_none());
+        let r = check(&lines(&["authorization"]), &LISTED).unwrap();
+        assert!(r.authorization && r.any());
+        let r = check(&lines(&[""]), &LISTED).unwrap();
+        assert!(!r.any());
+    }
+
+    #[test]
+    fn wildcard_never_covers_authorization() {
+        let any = Names(&[], true);
+        assert!(check(&lines(&["x-anything,y"]), &any).is_some());
+        assert!(check(&lines(&["authorization"]), &any).is_none());
+    }
+
+    #[test]
+    fn caps() {
+        let commas = ",".repeat(MAX_ACRH_EMPTY_ELEMENTS + 1);
+        assert!(check(&lines(&[Box::leak(commas.into_boxed_str())]), &LISTED).is_none());
+        assert!(check(&lines(&["content-type,   x-api-key"]), &LISTED).is_none());
+        let many = vec!["x-api-key"; MAX_ACRH_ELEMENTS + 1].join(",");
+        assert!(check(&lines(&[Box::leak(many.into_boxed_str())]), &LISTED).is_none());
+        let huge = "a".repeat(MAX_ACRH_BYTES + 1);
+        assert!(check(&lines(&[Box::leak(huge.into_boxed_str())]), &Names(&[], true)).is_none());
+        assert!(check(&lines(&["content-typeX"]), &LISTED).is_none());
+    }
+}

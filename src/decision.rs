@@ -1,0 +1,244 @@
+//! The outcome of evaluating one request: kind, verdict, reason, status and
+//! the exact CORS response headers.
+
+use crate::Reason;
+
+/// The most response headers a decision can carry.
+///
+/// A preflight needs at most `Vary`, ACAO, ACAC, ACAM, ACMA, ACAPN and one
+/// `Access-Control-Allow-Headers` line per non-empty request line (at most
+/// [`MAX_ACRH_LINES`](crate::MAX_ACRH_LINES) of them are echoed).
+pub const MAX_HEADERS: usize = 12;
+
+/// Response header names, spelled as they go on the wire.
+pub mod names {
+    /// `Access-Control-Allow-Origin`.
+    pub const ALLOW_ORIGIN: &str = "Access-Control-Allow-Origin";
+    /// `Access-Control-Allow-Credentials`.
+    pub const ALLOW_CREDENTIALS: &str = "Access-Control-Allow-Credentials";
+    /// `Access-Control-Allow-Methods`.
+    pub const ALLOW_METHODS: &str = "Access-Control-Allow-Methods";
+    /// `Access-Control-Allow-Headers`.
+    pub const ALLOW_HEADERS: &str = "Access-Control-Allow-Headers";
+    /// `Access-Control-Max-Age`.
+    pub const MAX_AGE: &str = "Access-Control-Max-Age";
+    /// `Access-Control-Allow-Private-Network`.
+    pub const ALLOW_PRIVATE_NETWORK: &str = "Access-Control-Allow-Private-Network";
+    /// `Access-Control-Expose-Headers`.
+    pub const EXPOSE_HEADERS: &str = "Access-Control-Expose-Headers";
+    /// `Vary`.
+    pub const VARY: &str = "Vary";
+}
+
+/// What kind of request was evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Kind {
+    /// No `Origin` field (or a raw head that could not be framed): the
+    /// request is handed to the application untouched, apart from `Vary`.
+    NotCors = 0,
+    /// `OPTIONS` with `Origin` and a non-empty `Access-Control-Request-Method`:
+    /// the engine answers it (unless the policy forwards denied preflights).
+    Preflight = 1,
+    /// Any other request with an `Origin` field, including an `OPTIONS`
+    /// without `Access-Control-Request-Method`: it reaches the application and
+    /// the engine's headers are added to the application's response.
+    Actual = 2,
+}
+
+impl Kind {
+    /// The stable snake_case name: `not_cors`, `preflight` or `actual`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::NotCors => "not_cors",
+            Kind::Preflight => "preflight",
+            Kind::Actual => "actual",
+        }
+    }
+}
+
+impl core::fmt::Display for Kind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One response header: a `'static` name and a value that borrows from the
+/// policy, from static data or from validated request bytes.
+///
+/// Values never contain CR, LF, NUL or any byte outside visible ASCII, space
+/// and tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Header<'a> {
+    /// The header name, as sent on the wire.
+    pub name: &'static str,
+    /// The header value.
+    pub value: &'a [u8],
+}
+
+impl<'a> Header<'a> {
+    /// The value as text. Values are ASCII by construction, so this never
+    /// fails in practice; a non-UTF-8 value would yield `""`.
+    pub fn value_str(&self) -> &'a str {
+        core::str::from_utf8(self.value).unwrap_or("")
+    }
+}
+
+const EMPTY: Header<'static> = Header {
+    name: "",
+    value: b"",
+};
+
+/// The engine's answer for one request.
+///
+/// A decision is a plain value on the stack: building it never allocates.
+/// Denial is a decision, not an error.
+#[derive(Clone, Copy, Debug)]
+pub struct Decision<'a> {
+    kind: Kind,
+    allowed: bool,
+    reason: Reason,
+    status: u16,
+    len: u8,
+    headers: [Header<'a>; MAX_HEADERS],
+}
+
+impl<'a> Decision<'a> {
+    pub(crate) const fn new(kind: Kind, reason: Reason) -> Self {
+        Decision {
+            kind,
+            allowed: matches!(reason, Reason::Ok),
+            reason,
+            status: 0,
+            len: 0,
+            headers: [EMPTY; MAX_HEADERS],
+        }
+    }
+
+    /// Appends a header. The evaluator never pushes more than
+    /// [`MAX_HEADERS`]; a push beyond it is dropped rather than panicking.
+    pub(crate) fn push(&mut self, name: &'static str, value: &'a [u8]) {
+        if let Some(slot) = self.headers.get_mut(usize::from(self.len)) {
+            *slot = Header { name, value };
+            self.len += 1;
+        }
+    }
+
+    pub(crate) fn set_status(&mut self, status: u16) {
+        self.status = status;
+    }
+
+    pub(crate) fn clear_output(&mut self) {
+        self.len = 0;
+        self.status = 0;
+    }
+
+    /// The kind of request.
+    pub const fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Whether the request is allowed. A `not_cors` request is never
+    /// "allowed": it simply isn't CORS.
+    pub const fn allowed(&self) -> bool {
+        self.allowed
+    }
+
+    /// Why the request was decided this way.
+    pub const fn reason(&self) -> Reason {
+        self.reason
+    }
+
+    /// The status the engine proposes for the response, or `0` when the
+    /// application should answer (actual and not-CORS requests, forwarded
+    /// preflights, report-only mode).
+    ///
+    /// Preflights get 204 (or 200, per policy) when allowed and 403 when
+    /// denied; a raw head that cannot be framed gets 400.
+    pub const fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The CORS response headers to add, in a fixed order.
+    pub fn headers(&self) -> &[Header<'a>] {
+        self.headers.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// The value of the header `name` (ASCII case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.headers()
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
+    }
+
+    /// The number of bytes [`write_headers`](Decision::write_headers) needs.
+    pub fn serialized_len(&self) -> usize {
+        self.headers()
+            .iter()
+            .map(|h| h.name.len() + 2 + h.value.len() + 2)
+            .sum()
+    }
+
+    /// Serialises the headers as `Name: value\r\n` lines into `out`.
+    ///
+    /// Returns the number of bytes written, or `Err(needed)` with the size
+    /// required when `out` is too small, in which case nothing is written.
+    pub fn write_headers(&self, out: &mut [u8]) -> Result<usize, usize> {
+        let needed = self.serialized_len();
+        let Some(dst) = out.get_mut(..needed) else {
+            return Err(needed);
+        };
+        let mut rest = dst;
+        for h in self.headers() {
+            for part in [h.name.as_bytes(), b": ", h.value, b"\r\n"] {
+                let (head, tail) = rest.split_at_mut(part.len());
+                head.copy_from_slice(part);
+                rest = tail;
+            }
+        }
+        Ok(needed)
+    }
+}
+
+impl PartialEq for Decision<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.allowed == other.allowed
+            && self.reason == other.reason
+            && self.status == other.status
+            && self.headers() == other.headers()
+    }
+}
+
+impl Eq for Decision<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use std::prelude::rust_2021::*;
+    use super::*;
+
+    #[test]
+    fn write_headers_reports_needed_size_and_writes_nothing_when_short() {
+        let mut d = Decision::new(Kind::Actual, Reason::Ok);
+        d.push(names::ALLOW_ORIGIN, b"https://a.example");
+        d.push(names::VARY, b"Origin");
+        let text = b"Access-Control-Allow-Origin: https://a.example\r\nVary: Origin\r\n";
+        assert_eq!(d.serialized_len(), text.len());
+        let mut small = [0u8; 10];
+        assert_eq!(d.write_headers(&mut small), Err(text.len()));
+        assert_eq!(small, [0u8; 10]);
+        let mut buf = [0u8; 128];
+        let n = d.write_headers(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &text[..]);
+    }
+
+    #[test]
+    fn push_beyond_capacity_is_dropped() {
+        let mut d = Decision::new(Kind::Actual, Reason::Ok);
+        for _ in 0..MAX_HEADERS + 3 {
+            d.push(names::VARY, b"Origin");
+        }
+        assert_eq!(d.headers().len(), MAX_HEADERS);
+    }
+}

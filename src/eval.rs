@@ -1,0 +1,220 @@
+//! Evaluation: one request in, one [`Decision`] out, no allocation.
+//!
+//! Every input form becomes a [`RequestView`] first and `decide` is the only
+//! place where CORS semantics live.
+
+use crate::acrh;
+use crate::decision::{names, Decision, Kind};
+use crate::origin;
+use crate::request::{Field, RequestView};
+use crate::scan::{scan_head, ScanError};
+use crate::syntax::is_token;
+use crate::{Policy, Reason};
+
+const VARY_ACTUAL: &[u8] = b"Origin";
+const VARY_PREFLIGHT: &[u8] = b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+const VARY_PREFLIGHT_PNA: &[u8] = b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers, \
+Access-Control-Request-Private-Network";
+
+/// What `Access-Control-Allow-Origin` will say.
+enum Acao<'a> {
+    Star,
+    Echo(&'a [u8]),
+}
+
+impl Policy {
+    /// Evaluates a raw HTTP/1.x request head (request line, header lines,
+    /// terminating empty line; anything after it is ignored).
+    ///
+    /// A head that is not well-framed gives a `not_cors` decision with reason
+    /// `malformed_request` (proposed status 400) or `request_too_large`
+    /// (431), and no CORS headers.
+    pub fn evaluate_head<'a>(&'a self, head: &'a [u8]) -> Decision<'a> {
+        match scan_head(head) {
+            Ok(view) => self.evaluate_view(&view),
+            Err(e) => {
+                let (reason, status) = match e {
+                    ScanError::Malformed => (Reason::MalformedRequest, 400),
+                    ScanError::TooLarge => (Reason::RequestTooLarge, 431),
+                };
+                let mut d = Decision::new(Kind::NotCors, reason);
+                d.set_status(status);
+                d.push(names::VARY, VARY_ACTUAL);
+                self.finish(d)
+            }
+        }
+    }
+
+    /// Evaluates a request given as its method and a header list, as HTTP/2
+    /// and HTTP/3 servers, Go and Python hold them. Names are matched ASCII
+    /// case-insensitively; values are trimmed of optional whitespace.
+    pub fn evaluate<'a>(&'a self, method: &'a [u8], headers: &[(&'a [u8], &'a [u8])]) -> Decision<'a> {
+        self.evaluate_iter(method, headers.iter().copied())
+    }
+
+    /// Like [`evaluate`](Policy::evaluate), from any iterator of pairs.
+    pub fn evaluate_iter<'a, I>(&'a self, method: &'a [u8], headers: I) -> Decision<'a>
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    {
+        self.evaluate_view(&RequestView::from_headers(method, headers))
+    }
+
+    /// Evaluates a pre-extracted [`RequestView`].
+    pub fn evaluate_view<'a>(&'a self, v: &RequestView<'a>) -> Decision<'a> {
+        self.finish(self.decide(v))
+    }
+
+    /// Whether a bare `Origin` value would be admitted by this policy.
+    pub fn origin_allowed(&self, origin: &[u8]) -> bool {
+        self.match_origin(origin).is_ok()
+    }
+
+    fn finish<'a>(&self, mut d: Decision<'a>) -> Decision<'a> {
+        if self.report_only {
+            d.clear_output();
+        }
+        d
+    }
+
+    fn vary_preflight(&self) -> &'static [u8] {
+        if self.private_network {
+            VARY_PREFLIGHT_PNA
+        } else {
+            VARY_PREFLIGHT
+        }
+    }
+
+    fn decide<'a>(&'a self, v: &RequestView<'a>) -> Decision<'a> {
+        if !v.origin.is_present() {
+            let mut d = Decision::new(Kind::NotCors, Reason::NoOrigin);
+            d.push(names::VARY, VARY_ACTUAL);
+            return d;
+        }
+        let preflight = v.method == b"OPTIONS"
+            && match v.request_method {
+                Field::One(m) => !m.is_empty(),
+                Field::Repeated => true,
+                Field::Absent => false,
+            };
+        let kind = if preflight { Kind::Preflight } else { Kind::Actual };
+        let acao = match v.origin {
+            Field::One(o) => match self.match_origin(o) {
+                Ok(acao) => acao,
+                Err(reason) => return self.deny(kind, reason),
+            },
+            _ => return self.deny(kind, Reason::InvalidOrigin),
+        };
+        if preflight {
+            self.preflight(v, acao)
+        } else {
+            let mut d = Decision::new(Kind::Actual, Reason::Ok);
+            self.push_origin(&mut d, acao);
+            if let Some(expose) = &self.expose {
+                d.push(names::EXPOSE_HEADERS, expose);
+            }
+            d.push(names::VARY, VARY_ACTUAL);
+            d
+        }
+    }
+
+    fn preflight<'a>(&'a self, v: &RequestView<'a>, acao: Acao<'a>) -> Decision<'a> {
+        let Field::One(method) = v.request_method else {
+            return self.deny(Kind::Preflight, Reason::MethodNotAllowed);
+        };
+        let allow_methods: Option<&'a [u8]> = if matches!(method, b"GET" | b"HEAD" | b"POST") {
+            // CORS-safelisted: the browser needs no Access-Control-Allow-Methods.
+            None
+        } else if !is_token(method) {
+            return self.deny(Kind::Preflight, Reason::MethodNotAllowed);
+        } else if self.methods.contains(method) {
+            Some(method)
+        } else if self.any_method {
+            Some(if self.credentials { method } else { b"*" })
+        } else {
+            return self.deny(Kind::Preflight, Reason::MethodNotAllowed);
+        };
+        let Some(requested) = acrh::check(&v.request_headers, self) else {
+            return self.deny(Kind::Preflight, Reason::HeaderNotAllowed);
+        };
+        let private_network = match v.request_private_network {
+            Field::One(b"true") => true,
+            Field::Repeated => return self.deny(Kind::Preflight, Reason::PrivateNetworkNotAllowed),
+            _ => false,
+        };
+        if private_network && !self.private_network {
+            return self.deny(Kind::Preflight, Reason::PrivateNetworkNotAllowed);
+        }
+
+        let mut d = Decision::new(Kind::Preflight, Reason::Ok);
+        d.set_status(self.preflight_status);
+        self.push_origin(&mut d, acao);
+        if let Some(m) = allow_methods {
+            d.push(names::ALLOW_METHODS, m);
+        }
+        if requested.any() {
+            if self.any_header && !self.credentials && !requested.authorization {
+                d.push(names::ALLOW_HEADERS, b"*");
+            } else {
+                for (i, line) in v.request_headers.lines().iter().enumerate() {
+                    if requested.lines_with_names & (1 << i) != 0 {
+                        d.push(names::ALLOW_HEADERS, line);
+                    }
+                }
+            }
+        }
+        if let Some(age) = &self.max_age {
+            d.push(names::MAX_AGE, age);
+        }
+        if private_network {
+            d.push(names::ALLOW_PRIVATE_NETWORK, b"true");
+        }
+        d.push(names::VARY, self.vary_preflight());
+        d
+    }
+
+    fn push_origin<'a>(&self, d: &mut Decision<'a>, acao: Acao<'a>) {
+        match acao {
+            Acao::Star => d.push(names::ALLOW_ORIGIN, b"*"),
+            Acao::Echo(o) => d.push(names::ALLOW_ORIGIN, o),
+        }
+        if self.credentials {
+            d.push(names::ALLOW_CREDENTIALS, b"true");
+        }
+    }
+
+    fn deny<'a>(&self, kind: Kind, reason: Reason) -> Decision<'a> {
+        let mut d = Decision::new(kind, reason);
+        if kind == Kind::Preflight {
+            if !self.forward_denied {
+                d.set_status(403);
+            }
+            d.push(names::VARY, self.vary_preflight());
+        } else {
+            d.push(names::VARY, VARY_ACTUAL);
+        }
+        d
+    }
+
+    fn match_origin<'a>(&self, o: &'a [u8]) -> Result<Acao<'a>, Reason> {
+        if o == b"null" {
+            return if self.allow_null {
+                Ok(Acao::Echo(o))
+            } else if self.any_origin {
+                Ok(Acao::Star)
+            } else {
+                Err(Reason::OriginNotAllowed)
+            };
+        }
+        let Some(parsed) = origin::parse(o) else {
+            return Err(Reason::InvalidOrigin);
+        };
+        if self.any_origin {
+            Ok(Acao::Star)
+        } else if self.origins.allows(o, &parsed) {
+            Ok(Acao::Echo(o))
+        } else {
+            Err(Reason::OriginNotAllowed)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The compiled origin allow-list.
+//!
+//! Three tables, each probed at most a bounded number of times per request:
+//! exact origins (one probe), host-with-any-port patterns (one probe) and
+//! `*.` suffix patterns (one probe per label boundary whose suffix length
+//! some pattern actually has, so a 100-label hostile origin still costs a
+//! handful of probes).
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use crate::origin::{HostKind, Origin};
+use crate::table::{Fold, Table};
+
+/// How a `*.` rule constrains the port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum WildPort {
+    Default,
+    Exact(Box<[u8]>),
+    Any,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct WildRule {
+    pub scheme: Box<[u8]>,
+    pub port: WildPort,
+}
+
+/// What the compiler feeds the matcher.
+pub(crate) enum Entry {
+    /// A full serialized origin.
+    Exact(Box<[u8]>),
+    /// `scheme://host`, any port (the default included).
+    AnyPort(Box<[u8]>),
+    /// `scheme://*.suffix[:port]`.
+    Subdomains { suffix: Box<[u8]>, rule: WildRule },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct OriginMatcher {
+    exact: Table,
+    any_port: Table,
+    suffixes: Table,
+    rules: Vec<Vec<WildRule>>,
+    /// Bit `n` set when some suffix is `n` bytes long.
+    suffix_lengths: [u64; 4],
+}
+
+impl OriginMatcher {
+    pub(crate) fn new(entries: Vec<Entry>) -> OriginMatcher {
+        let mut exact = Vec::new();
+        let mut any_port = Vec::new();
+        let mut suffix_keys: Vec<Box<[u8]>> = Vec::new();
+        let mut rules: Vec<Vec<WildRule>> = Vec::new();
+        let mut suffix_lengths = [0u64; 4];
+        for e in entries {
+            match e {
+                Entry::Exact(o) => exact.push((o, 0)),
+                Entry::AnyPort(o) => any_port.push((o, 0)),
+                Entry::Subdomains { suffix, rule } => {
+                    if let Some(word) = suffix_lengths.get_mut(suffix.len() / 64) {
+                        *word |= 1 << (suffix.len() % 64);
+                    }
+                    match suffix_keys.iter().position(|k| *k == suffix) {
+                        Some(i) => {
+                            if let Some(r) = rules.get_mut(i) {
+                                r.push(rule);
+                            }
+                        }
+                        None => {
+                            suffix_keys.push(suffix);
+                            rules.push(alloc::vec![rule]);
+                        }
+                    }
+                }
+            }
+        }
+        let suffixes = Table::new(
+            Fold::Exact,
+            suffix_keys
+                .into_iter()
+                .enumerate()
+                .map(|(i, k)| (k, u32::try_from(i).unwrap_or(u32::MAX))),
+        );
+        OriginMatcher {
+            exact: Table::new(Fold::Exact, exact),
+            any_port: Table::new(Fold::Exact, any_port),
+            suffixes,
+            rules,
+            suffix_lengths,
+        }
+    }
+
+    /// Whether the (already validated) origin `o`, whose bytes are `raw`, is
+    /// admitted.
+    #[inline]
+    pub(crate) fn allows(&self, raw: &[u8], o: &Origin<'_>) -> bool {
+        if self.exact.contains(raw) {
+            return true;
+        }
+        if self.any_port.len() != 0 && self.any_port.contains(o.without_port) {
+            return true;
+        }
+        if self.rules.is_empty() || o.host_kind != HostKind::Domain {
+            return false;
+        }
+        for dot in memchr::memchr_iter(b'.', o.host) {
+            let suffix = o.host.get(dot + 1..).unwrap_or(&[]);
+            let n = suffix.len();
+            let has_len = self
+                .suffix_lengths
+                .get(n / 64)
+                .is_some_and(|w| w & (1 << (n % 64)) != 0);
+            if !has_len {
+                continue;
+            }
+            let Some(i) = self.suffixes.get(suffix) else {
+                continue;
+            };
+            let rules = self.rules.get(i as usize).map_or(&[][..], |r| &r[..]);
+            if rules.iter().any(|r| r.admits(o)) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+impl WildRule {
+    fn admits(&self, o: &Origin<'_>) -> bool {
+        *self.scheme == *o.scheme
+            && match (&self.port, o.port) {
+                (WildPort::Any, _) => true,
+                (WildPort::Default, None) => true,
+                (WildPort::Exact(p), Some(q)) => **p == *q,
+                _ => false,
+            }
+    }
+}

@@ -1,0 +1,373 @@
+//! From settings to a compiled [`Policy`]: validation, normalisation and the
+//! canary probe.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::builder::{DeniedPreflight, Mode, PolicyBuilder};
+use super::error::{BuildError, BuildErrors, ErrorKind};
+use super::pattern::{self, Pattern, PortRule};
+use super::{psl, Policy};
+use crate::matcher::{Entry, OriginMatcher, WildPort, WildRule};
+use crate::syntax::is_token;
+use crate::table::{Fold, Table};
+
+/// The longest `max_age` accepted: Firefox's cap (Chromium caps at 7200).
+pub const MAX_MAX_AGE: i64 = 86_400;
+
+/// Methods Fetch normalises to upper case (and only those).
+const NORMALISED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+const FORBIDDEN_METHODS: [&str; 3] = ["CONNECT", "TRACE", "TRACK"];
+
+/// Request header names a script can never set (Fetch "forbidden request
+/// header"), plus CORS names that make no sense as request headers.
+const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
+    "accept-charset",
+    "accept-encoding",
+    "connection",
+    "content-length",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+];
+const FORBIDDEN_REQUEST_PREFIXES: [&str; 3] = ["proxy-", "sec-", "access-control-"];
+
+pub(crate) fn compile(b: &PolicyBuilder) -> Result<Policy, BuildErrors> {
+    let mut errors = Vec::new();
+    let (entries, any_origin, allow_null) = compile_origins(b, &mut errors);
+    let (any_method, methods) = compile_methods(&b.methods, &mut errors);
+    let (any_header, headers) = compile_request_headers(&b.request_headers, &mut errors);
+    let expose = compile_expose(b, &mut errors);
+    let max_age = match b.max_age {
+        Some(v) if !(0..=MAX_MAX_AGE).contains(&v) => {
+            errors.push(BuildError::new(
+                ErrorKind::MaxAgeOutOfRange,
+                v.to_string(),
+                format!("max_age {v} is out of range: use 0..={MAX_MAX_AGE} seconds, or leave it out to send no Access-Control-Max-Age"),
+            ));
+            None
+        }
+        Some(v) => Some(v.to_string().into_bytes().into_boxed_slice()),
+        None => None,
+    };
+    let preflight_status = match b.preflight_status {
+        200 => 200,
+        204 => 204,
+        other => {
+            errors.push(BuildError::new(
+                ErrorKind::InvalidPreflightStatus,
+                other.to_string(),
+                format!("preflight_status {other} is not allowed: use 204 (the default) or 200"),
+            ));
+            204
+        }
+    };
+    if !errors.is_empty() {
+        return Err(BuildErrors(errors));
+    }
+    let policy = Policy {
+        any_origin,
+        allow_null,
+        origins: OriginMatcher::new(entries),
+        credentials: b.credentials,
+        any_method,
+        methods,
+        any_header,
+        headers,
+        expose,
+        max_age,
+        private_network: b.private_network,
+        preflight_status,
+        forward_denied: b.denied_preflight == DeniedPreflight::Forward,
+        report_only: b.mode == Mode::ReportOnly,
+        settings: b.clone(),
+    };
+    if b.credentials {
+        probe_canaries(&policy, b, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(policy)
+    } else {
+        Err(BuildErrors(errors))
+    }
+}
+
+fn compile_origins(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> (Vec<Entry>, bool, bool) {
+    let mut entries = Vec::new();
+    let (mut any, mut null) = (false, false);
+    if b.origins.is_empty() {
+        errors.push(BuildError::new(
+            ErrorKind::NoOrigins,
+            "",
+            "origins is empty: list the origins allowed to call this service (there is no default)",
+        ));
+    }
+    for raw in &b.origins {
+        let p = match pattern::parse(raw) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        match p {
+            Pattern::Any => {
+                if b.credentials {
+                    errors.push(BuildError::new(
+                        ErrorKind::WildcardWithCredentials,
+                        raw.as_str(),
+                        "origin \"*\" cannot be combined with credentials = true: browsers refuse it, and reflecting \
+                         any origin instead would let every site read your users' data; list the origins",
+                    ));
+                }
+                any = true;
+            }
+            Pattern::Null => {
+                if b.allow_null_origin {
+                    null = true;
+                } else {
+                    errors.push(BuildError::new(
+                        ErrorKind::NullOrigin,
+                        raw.as_str(),
+                        "origin \"null\" is sent by sandboxed iframes, data: URLs and redirects, so any page can \
+                         claim it; set dangerously_allow_null_origin = true if you really mean it",
+                    ));
+                }
+            }
+            Pattern::Origin {
+                ref scheme,
+                ref host,
+                host_kind,
+                subdomains,
+                ref port,
+            } => {
+                let mut refused = false;
+                if b.credentials
+                    && !b.allow_insecure_origins
+                    && pattern::is_insecure(scheme, host, host_kind, subdomains)
+                {
+                    refused = true;
+                    errors.push(BuildError::new(
+                        ErrorKind::InsecureOrigin,
+                        raw.as_str(),
+                        format!(
+                            "origin {raw:?} is not https and not loopback: with credentials, anyone on the network \
+                             path could forge it; use https or set dangerously_allow_insecure_origins = true"
+                        ),
+                    ));
+                }
+                if b.credentials
+                    && subdomains
+                    && !b.allow_public_suffix_subdomains
+                    && psl::is_public_suffix(host)
+                {
+                    refused = true;
+                    errors.push(BuildError::new(
+                        ErrorKind::PublicSuffixWildcard,
+                        raw.as_str(),
+                        format!(
+                            "origin {raw:?} admits subdomains of the public suffix {host:?}, which anyone can \
+                             register; name your own domain, or set dangerously_allow_public_suffix_subdomains = true"
+                        ),
+                    ));
+                }
+                if !refused {
+                    entries.push(entry_for(&p, scheme, host, subdomains, port));
+                }
+            }
+        }
+    }
+    (entries, any, null)
+}
+
+fn entry_for(p: &Pattern, scheme: &str, host: &str, subdomains: bool, port: &PortRule) -> Entry {
+    if subdomains {
+        let port = match port {
+            PortRule::Default => WildPort::Default,
+            PortRule::Exact(d) => WildPort::Exact(d.as_bytes().into()),
+            PortRule::Any => WildPort::Any,
+        };
+        return Entry::Subdomains {
+            suffix: host.as_bytes().into(),
+            rule: WildRule {
+                scheme: scheme.as_bytes().into(),
+                port,
+            },
+        };
+    }
+    match p.exact() {
+        Some(exact) => Entry::Exact(exact.into_bytes().into_boxed_slice()),
+        None => Entry::AnyPort(format!("{scheme}://{host}").into_bytes().into_boxed_slice()),
+    }
+}
+
+fn compile_methods(methods: &[String], errors: &mut Vec<BuildError>) -> (bool, Table) {
+    let mut any = false;
+    let mut keys: Vec<(Box<[u8]>, u32)> = Vec::new();
+    for m in methods {
+        if m == "*" {
+            any = true;
+            continue;
+        }
+        if !is_token(m.as_bytes()) {
+            errors.push(BuildError::new(
+                ErrorKind::InvalidMethod,
+                m.as_str(),
+                format!("method {m:?} is not a valid HTTP method token"),
+            ));
+            continue;
+        }
+        if FORBIDDEN_METHODS.iter().any(|f| f.eq_ignore_ascii_case(m)) {
+            errors.push(BuildError::new(
+                ErrorKind::ForbiddenMethod,
+                m.as_str(),
+                format!("method {m:?} is forbidden by the Fetch standard: browsers never send it cross-origin"),
+            ));
+            continue;
+        }
+        // Fetch upper-cases these six (and only these) before sending.
+        let normalised = NORMALISED_METHODS
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(m))
+            .map_or_else(|| m.clone(), |n| n.to_string());
+        keys.push((normalised.into_bytes().into_boxed_slice(), 0));
+    }
+    (any, Table::new(Fold::Exact, keys))
+}
+
+fn compile_request_headers(names: &[String], errors: &mut Vec<BuildError>) -> (bool, Table) {
+    let mut any = false;
+    let mut keys: Vec<(Box<[u8]>, u32)> = Vec::new();
+    for n in names {
+        if n == "*" {
+            any = true;
+            continue;
+        }
+        if !is_token(n.as_bytes()) {
+            errors.push(BuildError::new(
+                ErrorKind::InvalidHeaderName,
+                n.as_str(),
+                format!("request header {n:?} is not a valid header name"),
+            ));
+            continue;
+        }
+        let lower = n.to_ascii_lowercase();
+        let forbidden = FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
+            || FORBIDDEN_REQUEST_PREFIXES.iter().any(|p| lower.starts_with(p));
+        if forbidden {
+            errors.push(BuildError::new(
+                ErrorKind::ForbiddenRequestHeader,
+                n.as_str(),
+                format!("request header {n:?} can never be set by a script (or is a CORS response header), so allowing it is meaningless"),
+            ));
+            continue;
+        }
+        keys.push((lower.into_bytes().into_boxed_slice(), 0));
+    }
+    (any, Table::new(Fold::AsciiCase, keys))
+}
+
+fn compile_expose(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> Option<Box<[u8]>> {
+    let mut any = false;
+    let mut names: Vec<String> = Vec::new();
+    for n in &b.expose_headers {
+        if n == "*" {
+            if b.credentials {
+                errors.push(BuildError::new(
+                    ErrorKind::WildcardExposeWithCredentials,
+                    n.as_str(),
+                    "expose_headers \"*\" cannot be combined with credentials = true: browsers then read it as a \
+                     header literally named \"*\"; list the headers",
+                ));
+            }
+            any = true;
+            continue;
+        }
+        if !is_token(n.as_bytes()) {
+            errors.push(BuildError::new(
+                ErrorKind::InvalidHeaderName,
+                n.as_str(),
+                format!("exposed header {n:?} is not a valid header name"),
+            ));
+            continue;
+        }
+        let lower = n.to_ascii_lowercase();
+        if lower == "set-cookie" || lower == "set-cookie2" || lower.starts_with("access-control-") {
+            errors.push(BuildError::new(
+                ErrorKind::ForbiddenExposedHeader,
+                n.as_str(),
+                format!("header {n:?} cannot be exposed: browsers never let scripts read it"),
+            ));
+            continue;
+        }
+        if !names.contains(&lower) {
+            names.push(lower);
+        }
+    }
+    if any {
+        Some(Box::from(&b"*"[..]))
+    } else if names.is_empty() {
+        None
+    } else {
+        Some(names.join(", ").into_bytes().into_boxed_slice())
+    }
+}
+
+/// Origins no credentialed policy should admit. If one is admitted, a
+/// pattern means more than its author thought (or the matcher has a bug):
+/// refuse to load rather than leak.
+fn probe_canaries(policy: &Policy, b: &PolicyBuilder, errors: &mut Vec<BuildError>) {
+    let mut canaries: Vec<String> = ["https://attacker.invalid", "http://attacker.invalid", "https://attacker.invalid:8443"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if !b.allow_null_origin {
+        canaries.push("null".to_string());
+    }
+    for raw in &b.origins {
+        let Ok(Pattern::Origin {
+            scheme,
+            host,
+            host_kind: crate::origin::HostKind::Domain,
+            ..
+        }) = pattern::parse(raw)
+        else {
+            continue;
+        };
+        let bare = host.strip_suffix('.').unwrap_or(&host);
+        canaries.push(format!("{scheme}://{bare}.attacker.invalid"));
+        canaries.push(format!("{scheme}://attacker{bare}"));
+        canaries.push(format!("{scheme}://attacker-{bare}"));
+        if scheme == "https" && !b.allow_insecure_origins && !bare.ends_with("localhost") {
+            canaries.push(format!("http://{bare}"));
+        }
+    }
+    for c in canaries {
+        if policy.origin_allowed(c.as_bytes()) {
+            errors.push(BuildError::new(
+                ErrorKind::CanaryAllowed,
+                c.as_str(),
+                format!(
+                    "this credentialed policy admits the canary origin {c:?}, which no policy should: \
+                     some origin pattern matches far more than it appears to"
+                ),
+            ));
+        }
+    }
+}

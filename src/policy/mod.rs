@@ -1,0 +1,101 @@
+//! Compiled policies.
+
+mod builder;
+mod compile;
+mod error;
+mod pattern;
+mod psl;
+#[cfg(feature = "std")]
+mod toml;
+
+use alloc::boxed::Box;
+
+pub use builder::{DeniedPreflight, Mode, PolicyBuilder};
+pub use compile::MAX_MAX_AGE;
+pub use error::{BuildError, BuildErrors, ErrorKind};
+
+use crate::acrh::NameSet;
+use crate::matcher::OriginMatcher;
+use crate::table::Table;
+
+/// A validated, compiled, immutable CORS policy.
+///
+/// Build one with [`PolicyBuilder`] or [`Policy::from_toml`], share it
+/// freely (`Policy` is `Send + Sync` and never changes), and evaluate
+/// requests with [`evaluate_head`](Policy::evaluate_head),
+/// [`evaluate`](Policy::evaluate) or [`evaluate_view`](Policy::evaluate_view).
+/// Evaluation never allocates and never panics.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub(crate) any_origin: bool,
+    pub(crate) allow_null: bool,
+    pub(crate) origins: OriginMatcher,
+    pub(crate) credentials: bool,
+    pub(crate) any_method: bool,
+    pub(crate) methods: Table,
+    pub(crate) any_header: bool,
+    pub(crate) headers: Table,
+    pub(crate) expose: Option<Box<[u8]>>,
+    pub(crate) max_age: Option<Box<[u8]>>,
+    pub(crate) private_network: bool,
+    pub(crate) preflight_status: u16,
+    pub(crate) forward_denied: bool,
+    pub(crate) report_only: bool,
+    pub(crate) settings: PolicyBuilder,
+}
+
+impl Policy {
+    /// A new, empty [`PolicyBuilder`].
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::new()
+    }
+
+    /// The settings this policy was built from, as given.
+    pub fn settings(&self) -> &PolicyBuilder {
+        &self.settings
+    }
+
+    /// Whether credentialed requests are allowed.
+    pub fn credentials(&self) -> bool {
+        self.credentials
+    }
+
+    /// Whether the policy only reports (decides without changing responses).
+    pub fn report_only(&self) -> bool {
+        self.report_only
+    }
+
+    /// Whether denied preflights are forwarded to the application.
+    pub fn forwards_denied_preflights(&self) -> bool {
+        self.forward_denied
+    }
+}
+
+impl NameSet for Policy {
+    #[inline]
+    fn allows(&self, name: &[u8]) -> bool {
+        self.headers.contains(name) || (self.any_header && !name.eq_ignore_ascii_case(b"authorization"))
+    }
+
+    #[inline]
+    fn max_name_len(&self) -> usize {
+        if self.any_header {
+            usize::MAX
+        } else {
+            self.headers.max_len()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::prelude::rust_2021::*;
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn policy_is_send_and_sync() {
+        assert_send_sync::<Policy>();
+    }
+}

@@ -1,0 +1,298 @@
+//! The raw HTTP/1.x request-head scanner.
+//!
+//! It finds the four CORS fields in one forward pass without parsing the
+//! other header lines. The head is classified 64 bytes at a time into bit
+//! masks (line feeds, carriage returns, forbidden control bytes); the loops
+//! that build the masks are written so that the compiler turns them into
+//! SIMD compares, and only line starts (one bit each) are then visited.
+//! Framing is still checked everywhere it can change what a CORS field
+//! means: obs-fold, bare CR, control bytes, whitespace before a colon on a
+//! CORS field, a missing terminating empty line.
+
+use crate::request::{Relevant, RequestView, ACRH, ACRM, ACRPN, ORIGIN};
+use crate::syntax::{is_tchar, is_token};
+
+/// The largest request head the scanner reads. nginx's default
+/// `large_client_header_buffers` is 32 KiB and HAProxy's default buffer
+/// 16 KiB, so a legitimate head never comes close.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Why a raw head could not be scanned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanError {
+    /// Not well-framed HTTP/1.x.
+    Malformed,
+    /// No end of head within [`MAX_HEAD_BYTES`].
+    TooLarge,
+}
+
+const BLOCK: usize = 64;
+
+/// Bit `i` of each mask describes byte `i` of the block.
+#[derive(Clone, Copy)]
+struct Masks {
+    lf: u64,
+    cr: u64,
+    /// Control bytes other than HTAB, CR and LF, and DEL.
+    ctl: u64,
+}
+
+#[inline(always)]
+fn classify_block(block: &[u8; BLOCK]) -> Masks {
+    let (mut lf, mut cr, mut ctl) = (0u64, 0u64, 0u64);
+    for (i, &b) in block.iter().enumerate() {
+        lf |= u64::from(b == b'\n') << i;
+        cr |= u64::from(b == b'\r') << i;
+        ctl |= u64::from((b < 0x20 && b != b'\t' && b != b'\r' && b != b'\n') || b == 0x7f) << i;
+    }
+    Masks { lf, cr, ctl }
+}
+
+/// Scans a raw request head into a [`RequestView`].
+///
+/// Accepts CRLF and bare-LF line ends. Bytes after the terminating empty
+/// line (a body) are ignored.
+pub fn scan_head(head: &[u8]) -> Result<RequestView<'_>, ScanError> {
+    let buf = head.get(..MAX_HEAD_BYTES).unwrap_or(head);
+    let truncated = |_| {
+        if head.len() > MAX_HEAD_BYTES {
+            ScanError::TooLarge
+        } else {
+            ScanError::Malformed
+        }
+    };
+    let first_lf = memchr::memchr(b'\n', buf).ok_or(()).map_err(truncated)?;
+    let request_line = buf.get(..first_lf).ok_or(ScanError::Malformed)?;
+    let method = parse_request_line(strip_cr(request_line))?;
+    let mut view = RequestView::new(method);
+    let start = first_lf + 1;
+    match scan_fields(buf, start, &mut view) {
+        Some(true) => Ok(view),
+        Some(false) => Err(truncated(())),
+        None => Err(ScanError::Malformed),
+    }
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// `method SP request-target SP HTTP/1.x`; returns the method.
+fn parse_request_line(line: &[u8]) -> Result<&[u8], ScanError> {
+    let mut parts = line.splitn(3, |&b| b == b' ');
+    let method = parts.next().unwrap_or(&[]);
+    let target = parts.next().unwrap_or(&[]);
+    let version = parts.next().unwrap_or(&[]);
+    let target_ok = !target.is_empty() && target.iter().all(|&b| (0x21..=0x7e).contains(&b));
+    let version_ok = matches!(version, b"HTTP/1.1" | b"HTTP/1.0");
+    if is_token(method) && target_ok && version_ok {
+        Ok(method)
+    } else {
+        Err(ScanError::Malformed)
+    }
+}
+
+/// Walks the header lines from `start`. `Some(true)` when the terminating
+/// empty line was found, `Some(false)` when the buffer ended first, `None`
+/// on a framing error.
+fn scan_fields<'r>(buf: &'r [u8], start: usize, view: &mut RequestView<'r>) -> Option<bool> {
+    let body = buf.get(start..)?;
+    let mut line_start = 0usize;
+    let mut base = 0usize;
+    let mut chunks = body.chunks_exact(BLOCK);
+    for chunk in &mut chunks {
+        let block: &[u8; BLOCK] = chunk.try_into().ok()?;
+        if let Some(done) = scan_block(body, base, classify_block(block), &mut line_start, view)? {
+            return Some(done);
+        }
+        base += BLOCK;
+    }
+    let rem = chunks.remainder();
+    if !rem.is_empty() {
+        // Pad with a byte that is neither a line end nor a control byte.
+        let mut block = [b'x'; BLOCK];
+        block.get_mut(..rem.len())?.copy_from_slice(rem);
+        let mut m = classify_block(&block);
+        let valid = (1u64 << rem.len()) - 1;
+        m.lf &= valid;
+        m.cr &= valid;
+        m.ctl &= valid;
+        if let Some(done) = scan_block(body, base, m, &mut line_start, view)? {
+            return Some(done);
+        }
+    }
+    Some(false)
+}
+
+/// Visits the line ends of one block. `Ok(Some(true))`-like encoding:
+/// `Some(Some(true))` = end of head found, `Some(None)` = keep going,
+/// `None` = framing error.
+#[inline(always)]
+fn scan_block<'r>(
+    body: &'r [u8],
+    base: usize,
+    m: Masks,
+    line_start: &mut usize,
+    view: &mut RequestView<'r>,
+) -> Option<Option<bool>> {
+    // A CR must be followed by LF. For the block's last byte, look ahead.
+    let mut bare_cr = m.cr & !(m.lf >> 1);
+    if bare_cr & (1 << 63) != 0 && body.get(base + BLOCK) == Some(&b'\n') {
+        bare_cr &= !(1 << 63);
+    }
+    let bad = m.ctl | bare_cr;
+    let limit = if bad == 0 { BLOCK as u32 } else { bad.trailing_zeros() };
+    let mut lf = m.lf;
+    while lf != 0 {
+        let bit = lf.trailing_zeros();
+        if bit >= limit {
+            break;
+        }
+        lf &= lf - 1;
+        let end = base + bit as usize;
+        let line = strip_cr(body.get(*line_start..end)?);
+        *line_start = end + 1;
+        if line.is_empty() {
+            return Some(Some(true));
+        }
+        visit_line(line, view)?;
+    }
+    if bad != 0 {
+        return None;
+    }
+    Some(None)
+}
+
+/// Checks one header line's start and, for a CORS field, records it.
+#[inline(always)]
+fn visit_line<'r>(line: &'r [u8], view: &mut RequestView<'r>) -> Option<()> {
+    let first = *line.first()?;
+    // Leading whitespace is obs-fold (or garbage): RFC 9112 §5.2 lets a
+    // server reject it, and unfolding it would change what the field says.
+    if !is_tchar(first) {
+        return None;
+    }
+    let (name, which) = match first | 0x20 {
+        b'o' => (ORIGIN, Relevant::Origin),
+        b'a' => match line.get(ACRM.len() - 6..ACRM.len()) {
+            Some(tail) if tail.eq_ignore_ascii_case(b"method") => (ACRM, Relevant::RequestMethod),
+            _ => match line.get(ACRH.len() - 7..ACRH.len()) {
+                Some(tail) if tail.eq_ignore_ascii_case(b"headers") => {
+                    (ACRH, Relevant::RequestHeaders)
+                }
+                _ => (ACRPN, Relevant::RequestPrivateNetwork),
+            },
+        },
+        _ => return Some(()),
+    };
+    let Some(candidate) = line.get(..name.len()) else {
+        return Some(());
+    };
+    if !candidate.eq_ignore_ascii_case(name) {
+        return Some(());
+    }
+    let rest = line.get(name.len()..).unwrap_or(&[]);
+    match rest.first() {
+        Some(b':') => {
+            view.add_relevant(which, rest.get(1..).unwrap_or(&[]));
+            Some(())
+        }
+        // `Origin : x` is not an Origin field and not valid HTTP either
+        // (RFC 9112 §5.1): refuse rather than guess.
+        Some(b' ' | b'\t') => {
+            let after = rest.iter().position(|&b| b != b' ' && b != b'\t');
+            match after.and_then(|i| rest.get(i)) {
+                Some(b':') => None,
+                _ => Some(()),
+            }
+        }
+        _ => Some(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::prelude::rust_2021::*;
+    use super::*;
+    use crate::request::Field;
+
+    fn scan(s: &str) -> Result<RequestView<'_>, ScanError> {
+        scan_head(s.as_bytes())
+    }
+
+    #[test]
+    fn finds_the_cors_fields() {
+        let v = scan(
+            "OPTIONS /x HTTP/1.1\r\nHost: api\r\nOrigin: https://a.example\r\n\
+             Access-Control-Request-Method: PUT\r\naccess-control-request-headers: x-a, x-b\r\n\
+             Access-Control-Request-Private-Network: true\r\nAccept: */*\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!(v.method, b"OPTIONS");
+        assert_eq!(v.origin, Field::One(b"https://a.example"));
+        assert_eq!(v.request_method, Field::One(b"PUT"));
+        assert_eq!(v.request_headers.lines(), &[&b"x-a, x-b"[..]]);
+        assert_eq!(v.request_private_network, Field::One(b"true"));
+    }
+
+    #[test]
+    fn bare_lf_and_body() {
+        let v = scan("GET / HTTP/1.0\nOrigin:https://a.example \n\nbody\0\r").unwrap();
+        assert_eq!(v.origin, Field::One(b"https://a.example"));
+    }
+
+    #[test]
+    fn look_alike_names_are_not_fields() {
+        let v = scan("GET / HTTP/1.1\r\nOrigin-Agent-Cluster: ?1\r\nOriginX: a\r\nAccess-Control-Request-Methods: PUT\r\nAccept: x\r\nA: b\r\n\r\n").unwrap();
+        assert_eq!(v.origin, Field::Absent);
+        assert_eq!(v.request_method, Field::Absent);
+    }
+
+    #[test]
+    fn framing_errors() {
+        for s in [
+            "",
+            "GET / HTTP/1.1\r\n",
+            "GET / HTTP/1.1\r\nOrigin: https://a.example\r\n",
+            "GET / HTTP/1.1\r\nUser-Agent: x\r\n .evil\r\n\r\n",
+            "GET / HTTP/1.1\r\nOrigin: https://a.example\r\n\t.evil\r\n\r\n",
+            "GET / HTTP/1.1\r\nOrigin : https://a.example\r\n\r\n",
+            "GET / HTTP/1.1\r\nOrigin: https://a.example\rX: y\r\n\r\n",
+            "GET / HTTP/1.1\r\nOrigin: https://a\0.example\r\n\r\n",
+            "GET / HTTP/1.1\r\nX: \x7f\r\n\r\n",
+            "GET / HTTP/1.1\r\n: empty name\r\n\r\n",
+            "GET  / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/2\r\n\r\n",
+            "G(T / HTTP/1.1\r\n\r\n",
+            "GET /a b HTTP/1.1\r\n\r\n",
+            "\r\nGET / HTTP/1.1\r\n\r\n",
+        ] {
+            assert_eq!(scan(s), Err(ScanError::Malformed), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn block_boundaries() {
+        // Put the CRLF pair and the field on every alignment of a 64-byte block.
+        for pad in 0..130 {
+            let head = format!(
+                "GET / HTTP/1.1\r\nX-Pad: {}\r\nOrigin: https://a.example\r\n\r\n",
+                "p".repeat(pad)
+            );
+            let v = scan(&head).unwrap();
+            assert_eq!(v.origin, Field::One(b"https://a.example"), "pad {pad}");
+            let bad = format!("GET / HTTP/1.1\r\nX-Pad: {}\rOrigin: x\r\n\r\n", "p".repeat(pad));
+            assert_eq!(scan(&bad), Err(ScanError::Malformed), "pad {pad}");
+        }
+    }
+
+    #[test]
+    fn size_cap() {
+        let mut head = String::from("GET / HTTP/1.1\r\n");
+        while head.len() < MAX_HEAD_BYTES + 10 {
+            head.push_str("X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+        }
+        head.push_str("\r\n");
+        assert_eq!(scan(&head), Err(ScanError::TooLarge));
+    }
+}

@@ -1,0 +1,181 @@
+//! A compact open-addressing set of byte strings, built once per policy.
+//!
+//! Lookups cost one hash of the probe plus, on average, about one slot visit
+//! (the load factor is kept at or below one half), whatever the number of
+//! entries: this is what keeps a 1,000-origin policy as fast as a 1-origin
+//! one. Keys come from the policy, never from requests, so no request can
+//! lengthen a probe chain.
+
+use alloc::boxed::Box;
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// How keys are compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fold {
+    /// Byte-exact (origins, methods).
+    Exact,
+    /// ASCII case-insensitive (header names). Keys are stored lower-case.
+    AsciiCase,
+}
+
+/// A set of byte strings mapping each to a `u32` payload.
+#[derive(Clone, Debug)]
+pub(crate) struct Table {
+    fold: Fold,
+    /// `slots[i]` is 0 when empty, else `1 + index` into `entries`.
+    slots: Box<[u32]>,
+    mask: usize,
+    entries: Vec<(Box<[u8]>, u32)>,
+    /// The length of the longest key: longer probes are rejected unhashed.
+    max_len: usize,
+}
+
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// A small multiply-rotate hash; quality only needs to spread policy keys.
+#[inline]
+fn hash(bytes: &[u8], fold: Fold) -> u64 {
+    let mask = match fold {
+        Fold::Exact => 0,
+        Fold::AsciiCase => 0x2020_2020_2020_2020,
+    };
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ (u64::from_le_bytes(w) | mask)).wrapping_mul(K).rotate_left(27);
+    }
+    let rem = chunks.remainder();
+    if !rem.is_empty() {
+        let mut w = [0u8; 8];
+        if let Some(dst) = w.get_mut(..rem.len()) {
+            dst.copy_from_slice(rem);
+        }
+        let pad = mask >> (8 * (8 - rem.len()));
+        h = (h ^ (u64::from_le_bytes(w) | pad)).wrapping_mul(K).rotate_left(27);
+    }
+    h ^= h >> 32;
+    h = h.wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+impl Table {
+    /// Builds the table. Duplicate keys keep the first payload.
+    pub(crate) fn new(fold: Fold, keys: impl IntoIterator<Item = (Box<[u8]>, u32)>) -> Table {
+        let mut entries: Vec<(Box<[u8]>, u32)> = Vec::new();
+        for (k, v) in keys {
+            let k = match fold {
+                Fold::Exact => k,
+                Fold::AsciiCase => k.to_ascii_lowercase().into_boxed_slice(),
+            };
+            if !entries.iter().any(|(e, _)| *e == k) {
+                entries.push((k, v));
+            }
+        }
+        let cap = (entries.len() * 2).next_power_of_two().max(8);
+        let mut slots = vec![0u32; cap].into_boxed_slice();
+        let mask = cap - 1;
+        for (i, (k, _)) in entries.iter().enumerate() {
+            let mut at = (hash(k, fold) as usize) & mask;
+            while slots.get(at).is_some_and(|&s| s != 0) {
+                at = (at + 1) & mask;
+            }
+            if let Some(s) = slots.get_mut(at) {
+                *s = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            }
+        }
+        let max_len = entries.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        Table {
+            fold,
+            slots,
+            mask,
+            entries,
+            max_len,
+        }
+    }
+
+    /// The payload stored for `key`, if any.
+    #[inline]
+    pub(crate) fn get(&self, key: &[u8]) -> Option<u32> {
+        if key.len() > self.max_len || self.entries.is_empty() {
+            return None;
+        }
+        let mut at = (hash(key, self.fold) as usize) & self.mask;
+        loop {
+            let slot = *self.slots.get(at)?;
+            let (k, v) = self.entries.get(slot.checked_sub(1)? as usize)?;
+            let hit = match self.fold {
+                Fold::Exact => **k == *key,
+                Fold::AsciiCase => k.eq_ignore_ascii_case(key),
+            };
+            if hit {
+                return Some(*v);
+            }
+            at = (at + 1) & self.mask;
+        }
+    }
+
+    /// Whether `key` is in the set.
+    #[inline]
+    pub(crate) fn contains(&self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn max_len(&self) -> usize {
+        self.max_len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::prelude::rust_2021::*;
+    use super::*;
+    use alloc::string::ToString;
+
+    fn table(fold: Fold, keys: &[&str]) -> Table {
+        Table::new(
+            fold,
+            keys.iter()
+                .enumerate()
+                .map(|(i, k)| (k.as_bytes().to_vec().into_boxed_slice(), i as u32)),
+        )
+    }
+
+    #[test]
+    fn exact_lookups() {
+        let keys: Vec<_> = (0..1000).map(|i| format!("https://app{i}.example.net")).collect();
+        let refs: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
+        let t = table(Fold::Exact, &refs);
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(t.get(k.as_bytes()), Some(i as u32));
+        }
+        assert_eq!(t.get(b"https://app1000.example.net"), None);
+        assert_eq!(t.get(b"https://APP1.example.net"), None);
+        assert_eq!(t.get(b""), None);
+    }
+
+    #[test]
+    fn case_folded_lookups() {
+        let t = table(Fold::AsciiCase, &["Content-Type", "x-request-id", "authorization"]);
+        assert!(t.contains(b"content-type"));
+        assert!(t.contains(b"CONTENT-TYPE"));
+        assert!(t.contains(b"X-Request-Id"));
+        assert!(!t.contains(b"x-request-i"));
+        assert!(!t.contains(b"x-request-idd"));
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.max_len(), "authorization".to_string().len());
+    }
+
+    #[test]
+    fn empty_table() {
+        let t = table(Fold::Exact, &[]);
+        assert!(!t.contains(b"a"));
+        assert!(!t.contains(b""));
+    }
+}
