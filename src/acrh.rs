@@ -85,13 +85,15 @@ pub(crate) fn check(lines: &FieldLines<'_>, allowed: &impl NameSet) -> Option<Re
 
 #[cfg(test)]
 mod tests {
-    use std::prelude::rust_2021::*;
     use super::*;
+    use std::prelude::rust_2021::*;
 
     struct Names(&'static [&'static str], bool);
     impl NameSet for Names {
         fn allows(&self, name: &[u8]) -> bool {
-            self.0.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+            self.0
+                .iter()
+                .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
                 || (self.1 && !name.eq_ignore_ascii_case(b"authorization"))
         }
         fn max_name_len(&self) -> usize {
@@ -142,7 +144,11 @@ mod tests {
         let many = vec!["x-api-key"; MAX_ACRH_ELEMENTS + 1].join(",");
         assert!(check(&lines(&[Box::leak(many.into_boxed_str())]), &LISTED).is_none());
         let huge = "a".repeat(MAX_ACRH_BYTES + 1);
-        assert!(check(&lines(&[Box::leak(huge.into_boxed_str())]), &Names(&[], true)).is_none());
+        assert!(check(
+            &lines(&[Box::leak(huge.into_boxed_str())]),
+            &Names(&[], true)
+        )
+        .is_none());
         assert!(check(&lines(&["content-typeX"]), &LISTED).is_none());
     }
 }

@@ -215,8 +215,8 @@ impl Eq for Decision<'_> {}
 
 #[cfg(test)]
 mod tests {
-    use std::prelude::rust_2021::*;
     use super::*;
+    use std::prelude::rust_2021::*;
 
     #[test]
     fn write_headers_reports_needed_size_and_writes_nothing_when_short() {

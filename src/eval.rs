@@ -12,8 +12,10 @@ use crate::syntax::is_token;
 use crate::{Policy, Reason};
 
 const VARY_ACTUAL: &[u8] = b"Origin";
-const VARY_PREFLIGHT: &[u8] = b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
-const VARY_PREFLIGHT_PNA: &[u8] = b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers, \
+const VARY_PREFLIGHT: &[u8] =
+    b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+const VARY_PREFLIGHT_PNA: &[u8] =
+    b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers, \
 Access-Control-Request-Private-Network";
 
 /// What `Access-Control-Allow-Origin` will say.
@@ -48,7 +50,11 @@ impl Policy {
     /// Evaluates a request given as its method and a header list, as HTTP/2
     /// and HTTP/3 servers, Go and Python hold them. Names are matched ASCII
     /// case-insensitively; values are trimmed of optional whitespace.
-    pub fn evaluate<'a>(&'a self, method: &'a [u8], headers: &[(&'a [u8], &'a [u8])]) -> Decision<'a> {
+    pub fn evaluate<'a>(
+        &'a self,
+        method: &'a [u8],
+        headers: &[(&'a [u8], &'a [u8])],
+    ) -> Decision<'a> {
         self.evaluate_iter(method, headers.iter().copied())
     }
 
@@ -97,7 +103,11 @@ impl Policy {
                 Field::Repeated => true,
                 Field::Absent => false,
             };
-        let kind = if preflight { Kind::Preflight } else { Kind::Actual };
+        let kind = if preflight {
+            Kind::Preflight
+        } else {
+            Kind::Actual
+        };
         let acao = match v.origin {
             Field::One(o) => match self.match_origin(o) {
                 Ok(acao) => acao,

@@ -150,9 +150,9 @@ fn is_domain(host: &[u8]) -> bool {
         && body.split(|&b| b == b'.').all(|label| {
             !label.is_empty()
                 && label.len() <= MAX_LABEL_BYTES
-                && label
-                    .iter()
-                    .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+                && label.iter().all(|&b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                })
         })
 }
 
@@ -290,7 +290,10 @@ fn write_ipv6(groups: &[u16; 8], buf: &mut [u8; 40]) -> usize {
             let nibble = ((g >> shift) & 0xf) as u8;
             if nibble != 0 || started || shift == 0 {
                 started = true;
-                put(b"0123456789abcdef".get(usize::from(nibble)).copied().unwrap_or(b'0'));
+                put(b"0123456789abcdef"
+                    .get(usize::from(nibble))
+                    .copied()
+                    .unwrap_or(b'0'));
             }
         }
         if i != 7 {
@@ -303,8 +306,8 @@ fn write_ipv6(groups: &[u16; 8], buf: &mut [u8; 40]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use std::prelude::rust_2021::*;
     use super::*;
+    use std::prelude::rust_2021::*;
 
     fn ok(s: &str) -> bool {
         parse(s.as_bytes()).is_some()
@@ -379,10 +382,26 @@ mod tests {
 
     #[test]
     fn ipv6_canonical_forms() {
-        for s in ["::", "::1", "1::", "2001:db8::1", "2001:db8:0:1:1:1:1:1", "1:0:0:2::3"] {
+        for s in [
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::1",
+            "2001:db8:0:1:1:1:1:1",
+            "1:0:0:2::3",
+        ] {
             assert!(is_canonical_ipv6(s.as_bytes()), "{s}");
         }
-        for s in ["2001:db8::0:1", "2001:0db8::1", "1::2::3", ":1", "1:", "::1::", "1:2:3:4:5:6:7:8:9", "1:0:2:3:4:5:6:7::"] {
+        for s in [
+            "2001:db8::0:1",
+            "2001:0db8::1",
+            "1::2::3",
+            ":1",
+            "1:",
+            "::1::",
+            "1:2:3:4:5:6:7:8:9",
+            "1:0:2:3:4:5:6:7::",
+        ] {
             assert!(!is_canonical_ipv6(s.as_bytes()), "{s}");
         }
         // A single zero group is not compressed; the first longest run is.

@@ -95,8 +95,8 @@ impl core::fmt::Display for Reason {
 
 #[cfg(test)]
 mod tests {
-    use std::prelude::rust_2021::*;
     use super::Reason;
+    use std::prelude::rust_2021::*;
 
     #[test]
     fn codes_and_names_round_trip() {

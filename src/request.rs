@@ -181,15 +181,21 @@ impl<'r> RequestView<'r> {
 
 #[cfg(test)]
 mod tests {
-    use std::prelude::rust_2021::*;
     use super::*;
+    use std::prelude::rust_2021::*;
 
     #[test]
     fn classify_names() {
         assert_eq!(classify(b"Origin"), Some(Relevant::Origin));
         assert_eq!(classify(b"oRiGiN"), Some(Relevant::Origin));
-        assert_eq!(classify(b"ACCESS-CONTROL-REQUEST-METHOD"), Some(Relevant::RequestMethod));
-        assert_eq!(classify(b"access-control-request-headers"), Some(Relevant::RequestHeaders));
+        assert_eq!(
+            classify(b"ACCESS-CONTROL-REQUEST-METHOD"),
+            Some(Relevant::RequestMethod)
+        );
+        assert_eq!(
+            classify(b"access-control-request-headers"),
+            Some(Relevant::RequestHeaders)
+        );
         assert_eq!(
             classify(b"Access-Control-Request-Private-Network"),
             Some(Relevant::RequestPrivateNetwork)

@@ -141,7 +141,11 @@ fn scan_block<'r>(
         bare_cr &= !(1 << 63);
     }
     let bad = m.ctl | bare_cr;
-    let limit = if bad == 0 { BLOCK as u32 } else { bad.trailing_zeros() };
+    let limit = if bad == 0 {
+        BLOCK as u32
+    } else {
+        bad.trailing_zeros()
+    };
     let mut lf = m.lf;
     while lf != 0 {
         let bit = lf.trailing_zeros();
@@ -212,9 +216,9 @@ fn visit_line<'r>(line: &'r [u8], view: &mut RequestView<'r>) -> Option<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::prelude::rust_2021::*;
     use super::*;
     use crate::request::Field;
+    use std::prelude::rust_2021::*;
 
     fn scan(s: &str) -> Result<RequestView<'_>, ScanError> {
         scan_head(s.as_bytes())
@@ -281,7 +285,10 @@ mod tests {
             );
             let v = scan(&head).unwrap();
             assert_eq!(v.origin, Field::One(b"https://a.example"), "pad {pad}");
-            let bad = format!("GET / HTTP/1.1\r\nX-Pad: {}\rOrigin: x\r\n\r\n", "p".repeat(pad));
+            let bad = format!(
+                "GET / HTTP/1.1\r\nX-Pad: {}\rOrigin: x\r\n\r\n",
+                "p".repeat(pad)
+            );
             assert_eq!(scan(&bad), Err(ScanError::Malformed), "pad {pad}");
         }
     }

@@ -1,6 +1,8 @@
 //! Byte classes from RFC 9110 used by every parser in the crate.
 
 /// `tchar` from RFC 9110 §5.6.2, as a lookup table.
+// Evaluated at compile time: an out-of-range index would fail the build.
+#[allow(clippy::indexing_slicing)]
 static TCHAR: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
@@ -32,7 +34,7 @@ static TCHAR: [bool; 256] = {
 /// Whether `b` may appear in a token (a method or a field name).
 #[inline]
 pub(crate) fn is_tchar(b: u8) -> bool {
-    TCHAR[usize::from(b)]
+    TCHAR.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 /// Whether `s` is a non-empty token.
@@ -57,8 +59,8 @@ pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
-    use std::prelude::rust_2021::*;
     use super::*;
+    use std::prelude::rust_2021::*;
 
     #[test]
     fn tokens() {

@@ -45,7 +45,9 @@ fn hash(bytes: &[u8], fold: Fold) -> u64 {
     for c in &mut chunks {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
-        h = (h ^ (u64::from_le_bytes(w) | mask)).wrapping_mul(K).rotate_left(27);
+        h = (h ^ (u64::from_le_bytes(w) | mask))
+            .wrapping_mul(K)
+            .rotate_left(27);
     }
     let rem = chunks.remainder();
     if !rem.is_empty() {
@@ -54,7 +56,9 @@ fn hash(bytes: &[u8], fold: Fold) -> u64 {
             dst.copy_from_slice(rem);
         }
         let pad = mask >> (8 * (8 - rem.len()));
-        h = (h ^ (u64::from_le_bytes(w) | pad)).wrapping_mul(K).rotate_left(27);
+        h = (h ^ (u64::from_le_bytes(w) | pad))
+            .wrapping_mul(K)
+            .rotate_left(27);
     }
     h ^= h >> 32;
     h = h.wrapping_mul(K);
@@ -134,9 +138,9 @@ impl Table {
 
 #[cfg(test)]
 mod tests {
-    use std::prelude::rust_2021::*;
     use super::*;
     use alloc::string::ToString;
+    use std::prelude::rust_2021::*;
 
     fn table(fold: Fold, keys: &[&str]) -> Table {
         Table::new(
@@ -149,7 +153,9 @@ mod tests {
 
     #[test]
     fn exact_lookups() {
-        let keys: Vec<_> = (0..1000).map(|i| format!("https://app{i}.example.net")).collect();
+        let keys: Vec<_> = (0..1000)
+            .map(|i| format!("https://app{i}.example.net"))
+            .collect();
         let refs: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
         let t = table(Fold::Exact, &refs);
         for (i, k) in keys.iter().enumerate() {
@@ -162,7 +168,10 @@ mod tests {
 
     #[test]
     fn case_folded_lookups() {
-        let t = table(Fold::AsciiCase, &["Content-Type", "x-request-id", "authorization"]);
+        let t = table(
+            Fold::AsciiCase,
+            &["Content-Type", "x-request-id", "authorization"],
+        );
         assert!(t.contains(b"content-type"));
         assert!(t.contains(b"CONTENT-TYPE"));
         assert!(t.contains(b"X-Request-Id"));

@@ -62,7 +62,11 @@ fn main() -> ExitCode {
     match argv.peek().map(String::as_str) {
         None | Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
-            return if argv.peek().is_none() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if argv.peek().is_none() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
         Some("-V" | "--version") => {
             println!("corsgate {}", env!("CARGO_PKG_VERSION"));
@@ -79,7 +83,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
             eprintln!("corsgate: {msg}");
-            if msg.starts_with("unknown") || msg.contains("needs a value") || msg.contains("--policy is required") {
+            if msg.starts_with("unknown")
+                || msg.contains("needs a value")
+                || msg.contains("--policy is required")
+            {
                 eprintln!("{USAGE}");
             }
             ExitCode::from(2)
@@ -89,7 +96,8 @@ fn main() -> ExitCode {
 
 fn load_policy(args: &Args) -> Result<Policy, String> {
     let path = args.policy.as_deref().ok_or("--policy is required")?;
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read policy {path}: {e}"))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read policy {path}: {e}"))?;
     Policy::from_toml(&text).map_err(|errors| format!("{path}: {errors}"))
 }
 
@@ -102,7 +110,11 @@ fn check(args: &Args) -> Result<(), String> {
         s.origins_list().len(),
         if s.origins_list().len() == 1 { "" } else { "s" },
         if policy.credentials() { "on" } else { "off" },
-        if policy.report_only() { "report-only" } else { "enforce" },
+        if policy.report_only() {
+            "report-only"
+        } else {
+            "enforce"
+        },
     );
     Ok(())
 }

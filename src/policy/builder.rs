@@ -131,27 +131,31 @@ impl PolicyBuilder {
 
     /// Adds allowed origins or origin patterns (`origins`).
     pub fn origins<S: AsRef<str>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
-        self.origins.extend(origins.into_iter().map(|s| s.as_ref().to_string()));
+        self.origins
+            .extend(origins.into_iter().map(|s| s.as_ref().to_string()));
         self
     }
 
     /// Adds allowed methods (`methods`). GET, HEAD and POST are always
     /// allowed; `*` allows any method.
     pub fn methods<S: AsRef<str>>(mut self, methods: impl IntoIterator<Item = S>) -> Self {
-        self.methods.extend(methods.into_iter().map(|s| s.as_ref().to_string()));
+        self.methods
+            .extend(methods.into_iter().map(|s| s.as_ref().to_string()));
         self
     }
 
     /// Adds allowed request header names (`request_headers`). `*` allows any
     /// name except `authorization`, which must be listed explicitly.
     pub fn request_headers<S: AsRef<str>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.request_headers.extend(names.into_iter().map(|s| s.as_ref().to_string()));
+        self.request_headers
+            .extend(names.into_iter().map(|s| s.as_ref().to_string()));
         self
     }
 
     /// Adds response header names scripts may read (`expose_headers`).
     pub fn expose_headers<S: AsRef<str>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.expose_headers.extend(names.into_iter().map(|s| s.as_ref().to_string()));
+        self.expose_headers
+            .extend(names.into_iter().map(|s| s.as_ref().to_string()));
         self
     }
 

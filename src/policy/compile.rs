@@ -160,7 +160,7 @@ fn compile_origins(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> (Vec<Entr
                 let mut refused = false;
                 if b.credentials
                     && !b.allow_insecure_origins
-                    && pattern::is_insecure(scheme, host, host_kind, subdomains)
+                    && pattern::is_insecure(scheme, host, host_kind)
                 {
                     refused = true;
                     errors.push(BuildError::new(
@@ -269,7 +269,9 @@ fn compile_request_headers(names: &[String], errors: &mut Vec<BuildError>) -> (b
         }
         let lower = n.to_ascii_lowercase();
         let forbidden = FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
-            || FORBIDDEN_REQUEST_PREFIXES.iter().any(|p| lower.starts_with(p));
+            || FORBIDDEN_REQUEST_PREFIXES
+                .iter()
+                .any(|p| lower.starts_with(p));
         if forbidden {
             errors.push(BuildError::new(
                 ErrorKind::ForbiddenRequestHeader,
@@ -329,17 +331,25 @@ fn compile_expose(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> Option<Box
     }
 }
 
-/// Origins no credentialed policy should admit. If one is admitted, a
-/// pattern means more than its author thought (or the matcher has a bug):
-/// refuse to load rather than leak.
+/// The last line of defence against pattern bugs, for credentialed
+/// policies. Fixed canaries (`https://attacker.invalid`, `null`, …) must
+/// never be admitted. Canaries derived from each configured host (prefix,
+/// suffix and scheme mutations) must not be admitted unless the plain
+/// string reading of the patterns, written independently of the matcher
+/// below, admits them too.
 fn probe_canaries(policy: &Policy, b: &PolicyBuilder, errors: &mut Vec<BuildError>) {
-    let mut canaries: Vec<String> = ["https://attacker.invalid", "http://attacker.invalid", "https://attacker.invalid:8443"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut fixed: Vec<String> = [
+        "https://attacker.invalid",
+        "http://attacker.invalid",
+        "https://attacker.invalid:8443",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     if !b.allow_null_origin {
-        canaries.push("null".to_string());
+        fixed.push("null".to_string());
     }
+    let mut derived: Vec<String> = Vec::new();
     for raw in &b.origins {
         let Ok(Pattern::Origin {
             scheme,
@@ -351,23 +361,63 @@ fn probe_canaries(policy: &Policy, b: &PolicyBuilder, errors: &mut Vec<BuildErro
             continue;
         };
         let bare = host.strip_suffix('.').unwrap_or(&host);
-        canaries.push(format!("{scheme}://{bare}.attacker.invalid"));
-        canaries.push(format!("{scheme}://attacker{bare}"));
-        canaries.push(format!("{scheme}://attacker-{bare}"));
-        if scheme == "https" && !b.allow_insecure_origins && !bare.ends_with("localhost") {
-            canaries.push(format!("http://{bare}"));
+        derived.push(format!("{scheme}://{bare}.attacker.invalid"));
+        derived.push(format!("{scheme}://attacker{bare}"));
+        derived.push(format!("{scheme}://attacker-{bare}"));
+        derived.push(format!("{scheme}://{bare}:1"));
+        if scheme == "https" {
+            derived.push(format!("http://{bare}"));
         }
     }
-    for c in canaries {
-        if policy.origin_allowed(c.as_bytes()) {
-            errors.push(BuildError::new(
-                ErrorKind::CanaryAllowed,
-                c.as_str(),
-                format!(
-                    "this credentialed policy admits the canary origin {c:?}, which no policy should: \
-                     some origin pattern matches far more than it appears to"
-                ),
-            ));
-        }
+    let fixed_hits = fixed
+        .into_iter()
+        .filter(|c| policy.origin_allowed(c.as_bytes()));
+    let derived_hits = derived
+        .into_iter()
+        .filter(|c| policy.origin_allowed(c.as_bytes()) && !naive_admits(&b.origins, c));
+    for c in fixed_hits.chain(derived_hits) {
+        errors.push(BuildError::new(
+            ErrorKind::CanaryAllowed,
+            c.as_str(),
+            format!(
+                "this credentialed policy admits the canary origin {c:?}, which none of its patterns, read \
+                 literally, admits: some origin pattern matches far more than it appears to"
+            ),
+        ));
     }
+}
+
+/// The patterns read as plain strings, as simply as possible.
+fn naive_admits(patterns: &[String], origin: &str) -> bool {
+    patterns.iter().any(|p| {
+        if p == "*" || p == origin {
+            return true;
+        }
+        let Some((scheme, rest)) = p.split_once("://") else {
+            return false;
+        };
+        let Some(o_rest) = origin
+            .strip_prefix(scheme)
+            .and_then(|r| r.strip_prefix("://"))
+        else {
+            return false;
+        };
+        let (p_host, p_port) = rest
+            .split_once(':')
+            .map_or((rest, None), |(h, q)| (h, Some(q)));
+        let (o_host, o_port) = o_rest
+            .split_once(':')
+            .map_or((o_rest, None), |(h, q)| (h, Some(q)));
+        let host_ok = match p_host.strip_prefix("*.") {
+            Some(suffix) => {
+                o_host.len() > suffix.len() + 1 && o_host.ends_with(&format!(".{suffix}"))
+            }
+            None => o_host == p_host,
+        };
+        let port_ok = match p_port {
+            Some("*") => true,
+            other => other == o_port,
+        };
+        host_ok && port_ok
+    })
 }

@@ -162,7 +162,11 @@ pub struct BuildError {
 }
 
 impl BuildError {
-    pub(crate) fn new(kind: ErrorKind, value: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        kind: ErrorKind,
+        value: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         BuildError {
             kind,
             value: value.into(),
@@ -211,7 +215,11 @@ impl BuildErrors {
 impl fmt::Display for BuildErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        write!(f, "invalid CORS policy ({n} error{}):", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "invalid CORS policy ({n} error{}):",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             write!(f, "\n  - {e}")?;
         }

@@ -74,7 +74,8 @@ impl Policy {
 impl NameSet for Policy {
     #[inline]
     fn allows(&self, name: &[u8]) -> bool {
-        self.headers.contains(name) || (self.any_header && !name.eq_ignore_ascii_case(b"authorization"))
+        self.headers.contains(name)
+            || (self.any_header && !name.eq_ignore_ascii_case(b"authorization"))
     }
 
     #[inline]
@@ -89,8 +90,8 @@ impl NameSet for Policy {
 
 #[cfg(test)]
 mod tests {
-    use std::prelude::rust_2021::*;
     use super::*;
+    use std::prelude::rust_2021::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
 

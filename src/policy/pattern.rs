@@ -80,7 +80,9 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             format!("origin {s:?} is not ASCII: write internationalised hosts in their punycode (xn--) form, as browsers send them"),
         ));
     }
-    if s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+    if s.bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
         return Err(err(
             ErrorKind::InvalidOrigin,
             s,
@@ -106,7 +108,10 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
         return Err(err(
             ErrorKind::UppercaseOrigin,
             s,
-            format!("origin {s:?} has an upper-case scheme; browsers send {:?}", scheme.to_ascii_lowercase()),
+            format!(
+                "origin {s:?} has an upper-case scheme; browsers send {:?}",
+                scheme.to_ascii_lowercase()
+            ),
         ));
     }
     if scheme.is_empty()
@@ -116,7 +121,11 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+-.".contains(&b))
     {
-        return Err(err(ErrorKind::InvalidOrigin, s, format!("origin {s:?} has an invalid scheme")));
+        return Err(err(
+            ErrorKind::InvalidOrigin,
+            s,
+            format!("origin {s:?} has an invalid scheme"),
+        ));
     }
     if scheme == "file" {
         return Err(err(
@@ -141,7 +150,9 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
         return Err(err(
             ErrorKind::OriginHasUserinfo,
             s,
-            format!("origin {s:?} has userinfo (user@host), which browsers never send in an Origin"),
+            format!(
+                "origin {s:?} has userinfo (user@host), which browsers never send in an Origin"
+            ),
         ));
     }
     let (host_part, port_part) = split_port(authority);
@@ -177,13 +188,19 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
         return Err(err(
             ErrorKind::UppercaseOrigin,
             s,
-            format!("origin {s:?} has upper-case letters in its host; browsers send it lower-cased"),
+            format!(
+                "origin {s:?} has upper-case letters in its host; browsers send it lower-cased"
+            ),
         ));
     }
     // Validate the host by the same rules as request origins.
     let probe = format!("{scheme}://{host}");
     let Some(parsed) = origin::parse(probe.as_bytes()) else {
-        return Err(err(ErrorKind::InvalidOrigin, s, format!("origin {s:?} does not have a valid host")));
+        return Err(err(
+            ErrorKind::InvalidOrigin,
+            s,
+            format!("origin {s:?} does not have a valid host"),
+        ));
     };
     if subdomains && parsed.host_kind != HostKind::Domain {
         return Err(err(
@@ -248,14 +265,14 @@ fn without_port(s: &str) -> &str {
 
 /// Whether origins of this pattern travel in clear text to a non-loopback
 /// host: such origins can be spoofed by anyone on the network path.
-pub(crate) fn is_insecure(scheme: &str, host: &str, host_kind: HostKind, subdomains: bool) -> bool {
+pub(crate) fn is_insecure(scheme: &str, host: &str, host_kind: HostKind) -> bool {
     let clear_text = matches!(scheme, "http" | "ws" | "ftp");
     let loopback = match host_kind {
         HostKind::Ipv4 => host.starts_with("127."),
         HostKind::Ipv6 => host == "[::1]",
         HostKind::Domain => {
             let h = host.strip_suffix('.').unwrap_or(host);
-            h == "localhost" || h.ends_with(".localhost") || (subdomains && h == "localhost")
+            h == "localhost" || h.ends_with(".localhost")
         }
     };
     clear_text && !loopback
@@ -263,8 +280,8 @@ pub(crate) fn is_insecure(scheme: &str, host: &str, host_kind: HostKind, subdoma
 
 #[cfg(test)]
 mod tests {
-    use std::prelude::rust_2021::*;
     use super::*;
+    use std::prelude::rust_2021::*;
 
     fn kind(s: &str) -> Option<ErrorKind> {
         parse(s).err().map(|e| e.kind())
@@ -329,12 +346,12 @@ mod tests {
 
     #[test]
     fn insecure_classification() {
-        assert!(is_insecure("http", "example.com", HostKind::Domain, false));
-        assert!(!is_insecure("https", "example.com", HostKind::Domain, false));
-        assert!(!is_insecure("http", "localhost", HostKind::Domain, false));
-        assert!(!is_insecure("http", "app.localhost", HostKind::Domain, false));
-        assert!(!is_insecure("http", "127.0.0.1", HostKind::Ipv4, false));
-        assert!(!is_insecure("http", "[::1]", HostKind::Ipv6, false));
-        assert!(is_insecure("http", "10.0.0.1", HostKind::Ipv4, false));
+        assert!(is_insecure("http", "example.com", HostKind::Domain));
+        assert!(!is_insecure("https", "example.com", HostKind::Domain));
+        assert!(!is_insecure("http", "localhost", HostKind::Domain));
+        assert!(!is_insecure("http", "app.localhost", HostKind::Domain));
+        assert!(!is_insecure("http", "127.0.0.1", HostKind::Ipv4));
+        assert!(!is_insecure("http", "[::1]", HostKind::Ipv6));
+        assert!(is_insecure("http", "10.0.0.1", HostKind::Ipv4));
     }
 }

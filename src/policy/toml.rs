@@ -67,7 +67,10 @@ impl PolicyBuilder {
             let msg = e.message().to_string();
             let where_ = match e.span() {
                 Some(span) => {
-                    let line = text.get(..span.start).map_or(0, |t| t.matches('\n').count()) + 1;
+                    let line = text
+                        .get(..span.start)
+                        .map_or(0, |t| t.matches('\n').count())
+                        + 1;
                     format!(" (line {line})")
                 }
                 None => String::new(),
@@ -99,24 +102,45 @@ fn wrong_type(key: &str, want: &str, value: &::toml::Value) -> BuildError {
 
 fn strings(key: &str, value: &::toml::Value) -> Result<Vec<String>, BuildError> {
     let want = "an array of strings";
-    let arr = value.as_array().ok_or_else(|| wrong_type(key, want, value))?;
+    let arr = value
+        .as_array()
+        .ok_or_else(|| wrong_type(key, want, value))?;
     arr.iter()
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(|| wrong_type(key, want, value)))
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| wrong_type(key, want, value))
+        })
         .collect()
 }
 
 fn boolean(key: &str, value: &::toml::Value) -> Result<bool, BuildError> {
-    value.as_bool().ok_or_else(|| wrong_type(key, "true or false", value))
+    value
+        .as_bool()
+        .ok_or_else(|| wrong_type(key, "true or false", value))
 }
 
 fn integer(key: &str, value: &::toml::Value) -> Result<i64, BuildError> {
-    value.as_integer().ok_or_else(|| wrong_type(key, "an integer", value))
+    value
+        .as_integer()
+        .ok_or_else(|| wrong_type(key, "an integer", value))
 }
 
-fn choice<T>(key: &str, value: &::toml::Value, parse: fn(&str) -> Option<T>, options: &str) -> Result<T, BuildError> {
-    let s = value.as_str().ok_or_else(|| wrong_type(key, "a string", value))?;
+fn choice<T>(
+    key: &str,
+    value: &::toml::Value,
+    parse: fn(&str) -> Option<T>,
+    options: &str,
+) -> Result<T, BuildError> {
+    let s = value
+        .as_str()
+        .ok_or_else(|| wrong_type(key, "a string", value))?;
     parse(s).ok_or_else(|| {
-        BuildError::new(ErrorKind::InvalidValue, s, format!("{key} must be one of {options}, not {s:?}"))
+        BuildError::new(
+            ErrorKind::InvalidValue,
+            s,
+            format!("{key} must be one of {options}, not {s:?}"),
+        )
     })
 }
 
@@ -131,7 +155,12 @@ fn apply(b: &mut PolicyBuilder, key: &str, value: &::toml::Value) -> Result<(), 
         "private_network" => b.private_network = boolean(key, value)?,
         "preflight_status" => b.preflight_status = integer(key, value)?,
         "denied_preflight" => {
-            b.denied_preflight = choice(key, value, DeniedPreflight::from_name, "\"reject\", \"forward\"")?
+            b.denied_preflight = choice(
+                key,
+                value,
+                DeniedPreflight::from_name,
+                "\"reject\", \"forward\"",
+            )?
         }
         "mode" => b.mode = choice(key, value, Mode::from_name, "\"enforce\", \"report-only\"")?,
         "dangerously_allow_insecure_origins" => b.allow_insecure_origins = boolean(key, value)?,
@@ -142,13 +171,20 @@ fn apply(b: &mut PolicyBuilder, key: &str, value: &::toml::Value) -> Result<(), 
         _ => {
             let hint = POLICY_KEYS
                 .iter()
-                .find(|k| k.eq_ignore_ascii_case(key) || k.replace('_', "-") == key || k.trim_end_matches('s') == key)
+                .find(|k| {
+                    k.eq_ignore_ascii_case(key)
+                        || k.replace('_', "-") == key
+                        || k.trim_end_matches('s') == key
+                })
                 .map(|k| format!("; did you mean {k:?}?"))
                 .unwrap_or_default();
             return Err(BuildError::new(
                 ErrorKind::UnknownKey,
                 key,
-                format!("unknown key {key:?}{hint} (known keys: {})", POLICY_KEYS.join(", ")),
+                format!(
+                    "unknown key {key:?}{hint} (known keys: {})",
+                    POLICY_KEYS.join(", ")
+                ),
             ));
         }
     }
