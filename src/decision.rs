@@ -84,6 +84,8 @@ impl<'a> Header<'a> {
     }
 }
 
+// Decisions are only built by the evaluator, which needs `alloc`.
+#[cfg_attr(not(feature = "alloc"), allow(dead_code))]
 const EMPTY: Header<'static> = Header {
     name: "",
     value: b"",
@@ -103,6 +105,7 @@ pub struct Decision<'a> {
     headers: [Header<'a>; MAX_HEADERS],
 }
 
+#[cfg_attr(not(feature = "alloc"), allow(dead_code))]
 impl<'a> Decision<'a> {
     pub(crate) const fn new(kind: Kind, reason: Reason) -> Self {
         Decision {
