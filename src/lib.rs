@@ -99,6 +99,11 @@ pub use reason::Reason;
 pub use request::{Field, FieldLines, RequestView, MAX_ACRH_LINES};
 pub use scan::{scan_head, ScanError, MAX_HEAD_BYTES};
 
+// Compiles the README's Rust examples as doctests, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Whether `value` is a serialized origin a browser could send: lower-case
 /// scheme and host, no path, no default port, canonical IP forms.
 pub fn is_serialized_origin(value: &[u8]) -> bool {
