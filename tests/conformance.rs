@@ -1,0 +1,296 @@
+//! The conformance runner: replays every vector of `tests/vectors/` through
+//! the three input forms and every policy of `policy_builds.json` through
+//! the TOML loader, and reports every mismatch at once.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use common::{Expect, Form, Prepared};
+use corsgate::{Decision, ErrorKind, Policy, Reason};
+
+/// Guards against a misnamed or truncated file silently dropping cases.
+const MIN_CASES: usize = 200;
+const MIN_BUILDS: usize = 60;
+
+/// What the runner found wrong with one form of one case.
+fn diff(expect: &Expect, got: &Expect) -> String {
+    let mut out = String::new();
+    if expect.kind != got.kind {
+        let _ = write!(
+            out,
+            "\n      kind: expected {}, got {}",
+            expect.kind, got.kind
+        );
+    }
+    if expect.allowed != got.allowed {
+        let _ = write!(
+            out,
+            "\n      allowed: expected {}, got {}",
+            expect.allowed, got.allowed
+        );
+    }
+    if expect.reason != got.reason {
+        let _ = write!(
+            out,
+            "\n      reason: expected {}, got {}",
+            expect.reason, got.reason
+        );
+    }
+    if expect.status != got.status {
+        let _ = write!(
+            out,
+            "\n      status: expected {}, got {}",
+            expect.status, got.status
+        );
+    }
+    if expect.headers != got.headers {
+        let _ = write!(
+            out,
+            "\n      headers: expected {:?}\n               got {:?}",
+            expect.headers, got.headers
+        );
+    }
+    out
+}
+
+/// Checks that hold for every decision, whatever the case expects:
+/// output safety (Semantics 9) and the serializer (W-04).
+fn invariant_problems(d: &Decision<'_>) -> String {
+    let mut out = String::new();
+    for h in d.headers() {
+        if !common::RESPONSE_NAMES.contains(&h.name) {
+            let _ = write!(out, "\n      unexpected header name {:?}", h.name);
+        }
+        if !common::is_safe_value(h.value) {
+            let _ = write!(
+                out,
+                "\n      unsafe bytes in {}: {:?}",
+                h.name,
+                String::from_utf8_lossy(h.value)
+            );
+        }
+    }
+    let mut text = Vec::new();
+    for h in d.headers() {
+        text.extend_from_slice(h.name.as_bytes());
+        text.extend_from_slice(b": ");
+        text.extend_from_slice(h.value);
+        text.extend_from_slice(b"\r\n");
+    }
+    let mut buf = vec![0u8; text.len() + 8];
+    match d.write_headers(&mut buf) {
+        Ok(n) if buf.get(..n) == Some(&text[..]) => {}
+        other => {
+            let _ = write!(
+                out,
+                "\n      write_headers gave {other:?} for {} expected bytes",
+                text.len()
+            );
+        }
+    }
+    if !text.is_empty() {
+        let mut short = vec![0xaau8; text.len() - 1];
+        let result = d.write_headers(&mut short);
+        if result != Err(text.len()) || short.iter().any(|&b| b != 0xaa) {
+            let _ = write!(
+                out,
+                "\n      short buffer: got {result:?} or bytes were written"
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn vectors_conform() {
+    let policies = common::load_policies();
+    let cases = common::load_cases();
+    let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut evaluations = 0usize;
+    for case in &cases {
+        *per_file.entry(case.file.as_str()).or_default() += 1;
+        let Some(policy) = policies.get(&case.policy) else {
+            failures.push(format!(
+                "[{}] {}: unknown policy {:?}",
+                case.file, case.name, case.policy
+            ));
+            continue;
+        };
+        let prepared = Prepared::new(case);
+        let pairs = prepared.pairs();
+        for &form in &prepared.forms {
+            if form != Form::Head && case.request.is_none() {
+                failures.push(format!(
+                    "[{}] {}: form {} needs a request",
+                    case.file,
+                    case.name,
+                    form.as_str()
+                ));
+                continue;
+            }
+            let d = common::evaluate(policy, &prepared, &pairs, form);
+            evaluations += 1;
+            let problems = diff(&case.expect, &common::outcome(&d)) + &invariant_problems(&d);
+            if !problems.is_empty() {
+                failures.push(format!(
+                    "[{}] {} ({}):{problems}",
+                    case.file,
+                    case.name,
+                    form.as_str()
+                ));
+            }
+        }
+    }
+    let summary: Vec<String> = per_file.iter().map(|(f, n)| format!("{f}: {n}")).collect();
+    println!(
+        "{} cases ({}), {evaluations} evaluations",
+        cases.len(),
+        summary.join(", ")
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {evaluations} evaluations failed:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+    assert!(
+        cases.len() >= MIN_CASES,
+        "only {} cases were loaded (at least {MIN_CASES} expected)",
+        cases.len()
+    );
+}
+
+#[test]
+fn policy_builds() {
+    let builds = common::load_builds();
+    let mut failures = Vec::new();
+    for b in &builds {
+        if b.ok == !b.errors.is_empty() {
+            failures.push(format!(
+                "{}: give exactly one of \"ok\": true or a non-empty \"errors\"",
+                b.name
+            ));
+            continue;
+        }
+        match Policy::from_toml(&b.toml) {
+            Ok(_) if b.ok => {}
+            Ok(_) => failures.push(format!("{}: built, expected errors {:?}", b.name, b.errors)),
+            Err(errors) => {
+                let mut got: Vec<&str> =
+                    errors.errors().iter().map(|e| e.kind().as_str()).collect();
+                let mut want: Vec<&str> = b.errors.iter().map(String::as_str).collect();
+                got.sort_unstable();
+                want.sort_unstable();
+                if b.ok || got != want {
+                    failures.push(format!("{}: expected {:?}, got {errors}", b.name, want));
+                }
+                for e in errors.errors() {
+                    if e.message().trim().is_empty() {
+                        failures.push(format!("{}: {} has no message", b.name, e.kind()));
+                    }
+                }
+            }
+        }
+    }
+    let accepted = builds.iter().filter(|b| b.ok).count();
+    println!(
+        "{} policy builds ({accepted} accepted, {} refused)",
+        builds.len(),
+        builds.len() - accepted
+    );
+    assert!(
+        failures.is_empty(),
+        "{} builds failed:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+    assert!(
+        builds.len() >= MIN_BUILDS,
+        "only {} builds were loaded (at least {MIN_BUILDS} expected)",
+        builds.len()
+    );
+}
+
+/// Every name in the vector files is one the engine knows, every policy a
+/// case refers to exists, and the files exercise every reason, every error
+/// kind and every named policy.
+#[test]
+fn vector_names_are_known_and_complete() {
+    let texts = common::load_policy_texts();
+    let cases = common::load_cases();
+    let builds = common::load_builds();
+    let mut problems = Vec::new();
+
+    let mut names = BTreeSet::new();
+    let mut reasons_seen = BTreeSet::new();
+    let mut policies_seen = BTreeSet::new();
+    for c in &cases {
+        if !names.insert(c.name.as_str()) {
+            problems.push(format!("duplicate case name {:?}", c.name));
+        }
+        if !texts.contains_key(&c.policy) {
+            problems.push(format!("{}: unknown policy {:?}", c.name, c.policy));
+        }
+        policies_seen.insert(c.policy.as_str());
+        match Reason::from_name(&c.expect.reason) {
+            Some(r) => {
+                reasons_seen.insert(r.as_str());
+            }
+            None => problems.push(format!("{}: unknown reason {:?}", c.name, c.expect.reason)),
+        }
+        if !["not_cors", "preflight", "actual"].contains(&c.expect.kind.as_str()) {
+            problems.push(format!("{}: unknown kind {:?}", c.name, c.expect.kind));
+        }
+        if c.request.is_some() == c.head.is_some() {
+            problems.push(format!("{}: give exactly one of request and head", c.name));
+        }
+        if c.head.is_some() && c.forms.is_some() {
+            problems.push(format!(
+                "{}: a head case runs in the head form only",
+                c.name
+            ));
+        }
+        if c.forms.as_ref().is_some_and(|f| f.is_empty()) {
+            problems.push(format!("{}: empty forms list", c.name));
+        }
+    }
+    for r in Reason::ALL {
+        if !reasons_seen.contains(r.as_str()) {
+            problems.push(format!("no vector expects reason {}", r.as_str()));
+        }
+    }
+    for name in texts.keys() {
+        if !policies_seen.contains(name.as_str()) {
+            problems.push(format!("policy {name:?} is used by no case"));
+        }
+    }
+
+    let mut build_names = BTreeSet::new();
+    let mut kinds_seen = BTreeSet::new();
+    for b in &builds {
+        if !build_names.insert(b.name.as_str()) {
+            problems.push(format!("duplicate build name {:?}", b.name));
+        }
+        for e in &b.errors {
+            match ErrorKind::from_name(e) {
+                Some(k) => {
+                    kinds_seen.insert(k.as_str());
+                }
+                None => problems.push(format!("{}: unknown error kind {e:?}", b.name)),
+            }
+        }
+    }
+    for k in ErrorKind::ALL {
+        if !kinds_seen.contains(k.as_str()) {
+            problems.push(format!("no build expects error kind {}", k.as_str()));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "vector files are inconsistent:\n  {}",
+        problems.join("\n  ")
+    );
+}
