@@ -1,0 +1,274 @@
+//! The decision handed back to C, its serialisation and the names of its
+//! codes.
+
+use core::ptr::addr_of;
+
+use corsgate_engine::{Decision, Kind, Reason};
+
+use super::boundary::{corsgate_result, guard, guard_or};
+use super::slice::{corsgate_header, corsgate_slice, required, required_out};
+
+/// The most headers a decision carries (`corsgate_decision.headers`).
+pub const CORSGATE_MAX_HEADERS: usize = 12;
+
+// The header's constant is a literal, so cbindgen can print it; it must
+// match the core's.
+const _: () = assert!(CORSGATE_MAX_HEADERS == corsgate_engine::MAX_HEADERS);
+
+/// What kind of request was evaluated (`corsgate_decision.kind`).
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum corsgate_kind {
+    /// No `Origin`, or a raw head that could not be framed: hand the
+    /// request to the application, adding only the decision's headers
+    /// (`Vary`).
+    NotCors = 0,
+    /// A preflight: answer it with `status` and the headers, unless
+    /// `status` is 0 (forwarded denied preflight, report-only mode).
+    Preflight = 1,
+    /// An actual CORS request: let the application answer and add the
+    /// headers to its response.
+    Actual = 2,
+}
+
+/// Why a request was decided the way it was (`corsgate_decision.reason`).
+/// The numbers and names are stable and only ever appended.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum corsgate_reason {
+    /// Allowed.
+    Ok = 0,
+    /// No `Origin` field: not a CORS request.
+    NoOrigin = 1,
+    /// The `Origin` field is empty, repeated, over-long or not a serialized
+    /// origin.
+    InvalidOrigin = 2,
+    /// The origin is well formed but not admitted by the policy.
+    OriginNotAllowed = 3,
+    /// The preflight asks for a method the policy does not allow.
+    MethodNotAllowed = 4,
+    /// The preflight asks for a request header the policy does not allow.
+    HeaderNotAllowed = 5,
+    /// The preflight asks for private-network access, which is not granted.
+    PrivateNetworkNotAllowed = 6,
+    /// The raw head is not well-framed HTTP/1.x.
+    MalformedRequest = 7,
+    /// The raw head is larger than the scanner reads (64 KiB).
+    RequestTooLarge = 8,
+}
+
+/// The engine's answer for one request, filled in by the
+/// `corsgate_evaluate_*` functions into memory the caller owns (typically
+/// on the stack).
+///
+/// The `header_count` first entries of `headers` are the CORS response
+/// headers to add, in order. Their names are static. Their values borrow
+/// from the policy (configured lists, max-age digits), from static data, or
+/// from the request input (the echoed origin and request headers): a
+/// decision stays valid as long as both the policy reference and the input
+/// bytes it was evaluated from stay alive and unmodified. Values never
+/// contain CR, LF, NUL or bytes outside visible ASCII, space and tab.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct corsgate_decision {
+    /// A `corsgate_kind` value.
+    pub kind: u8,
+    /// Whether the request is allowed (never true for `CORSGATE_KIND_NOT_CORS`).
+    pub allowed: bool,
+    /// A `corsgate_reason` value.
+    pub reason: u8,
+    /// The status to answer with (204/200 allowed or 403 denied preflight,
+    /// 400/431 for a raw head that cannot be read), or 0 when the
+    /// application answers.
+    pub status: u16,
+    /// How many entries of `headers` are set (at most `CORSGATE_MAX_HEADERS`).
+    pub header_count: usize,
+    /// The response headers; entries past `header_count` are unspecified.
+    pub headers: [corsgate_header; CORSGATE_MAX_HEADERS],
+}
+
+const UNSET: corsgate_header = corsgate_header {
+    name: corsgate_slice::EMPTY,
+    value: corsgate_slice::EMPTY,
+};
+
+impl corsgate_decision {
+    /// Copies a core decision into its C form.
+    pub(super) fn describe(d: &Decision<'_>) -> Self {
+        let mut out = corsgate_decision {
+            kind: d.kind() as u8,
+            allowed: d.allowed(),
+            reason: d.reason() as u8,
+            status: d.status(),
+            header_count: 0,
+            headers: [UNSET; CORSGATE_MAX_HEADERS],
+        };
+        for (slot, h) in out.headers.iter_mut().zip(d.headers()) {
+            *slot = corsgate_header {
+                name: corsgate_slice::from_bytes(h.name.as_bytes()),
+                value: corsgate_slice::from_bytes(h.value),
+            };
+            out.header_count += 1;
+        }
+        out
+    }
+}
+
+/// Checks a header slice read from caller memory and returns its parts.
+fn checked(s: corsgate_slice) -> Result<(*const u8, usize), corsgate_result> {
+    if s.ptr.is_null() && s.len > 0 {
+        return Err(corsgate_result::NullParameter);
+    }
+    if s.len > isize::MAX as usize {
+        return Err(corsgate_result::InvalidArgument);
+    }
+    Ok((s.ptr, s.len))
+}
+
+/// Serialises the decision's headers as `Name: value\r\n` lines into `buf`
+/// (`cap` bytes), the form HTTP/1.x responses and most proxies' header
+/// APIs take.
+///
+/// On success stores the number of bytes written in `*len_out` (0 when
+/// there are no headers). When `cap` is too small, writes nothing to `buf`,
+/// stores the number of bytes needed in `*len_out` and returns
+/// `CORSGATE_RESULT_INSUFFICIENT_BUFFER`; `buf` may be NULL when `cap` is 0,
+/// to ask for the size. Only `header_count` and `headers` are read, so a
+/// decision assembled by hand works too.
+///
+/// # Safety
+///
+/// `decision` points to a readable decision whose slices are readable;
+/// `buf` points to `cap` writable bytes (or is NULL with `cap` 0);
+/// `len_out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn corsgate_decision_write(
+    decision: *const corsgate_decision,
+    buf: *mut u8,
+    cap: usize,
+    len_out: *mut usize,
+) -> corsgate_result {
+    guard(|| {
+        let decision = required(decision)?;
+        let len_out = required_out(len_out)?;
+        if buf.is_null() && cap > 0 {
+            return Err(corsgate_result::NullParameter);
+        }
+        let d = decision.as_ptr();
+        // SAFETY: `d` is readable per the contract; the fields are read
+        // one by one through raw pointers, so the other fields (a `bool`
+        // among them) need not hold valid values.
+        let (count, headers) = unsafe {
+            (
+                addr_of!((*d).header_count).read(),
+                addr_of!((*d).headers).read(),
+            )
+        };
+        let headers = headers
+            .get(..count)
+            .ok_or(corsgate_result::InvalidArgument)?;
+        let mut parts = Vec::with_capacity(headers.len() * 4);
+        for h in headers {
+            parts.push(checked(h.name)?);
+            parts.push((b": ".as_ptr(), 2));
+            parts.push(checked(h.value)?);
+            parts.push((b"\r\n".as_ptr(), 2));
+        }
+        let needed = parts
+            .iter()
+            .try_fold(0usize, |sum, &(_, len)| sum.checked_add(len))
+            .ok_or(corsgate_result::InvalidArgument)?;
+        if needed > cap {
+            // SAFETY: `len_out` is non-NULL and writable per the contract.
+            unsafe { len_out.as_ptr().write(needed) };
+            return Err(corsgate_result::InsufficientBuffer);
+        }
+        let mut at = buf;
+        for (src, len) in parts {
+            if len > 0 {
+                // SAFETY: `src` points to `len` readable bytes (checked
+                // non-NULL above); the running total stays within the `cap`
+                // writable bytes at `buf`. `copy` tolerates a caller whose
+                // buffer overlaps the values.
+                unsafe {
+                    core::ptr::copy(src, at, len);
+                    at = at.add(len);
+                }
+            }
+        }
+        // SAFETY: `len_out` is non-NULL and writable per the contract.
+        unsafe { len_out.as_ptr().write(needed) };
+        Ok(())
+    })
+}
+
+fn static_slice(s: Option<&'static str>) -> corsgate_slice {
+    s.map_or(corsgate_slice::EMPTY, |s| {
+        corsgate_slice::from_bytes(s.as_bytes())
+    })
+}
+
+/// The stable snake_case name of a reason code (`"ok"`,
+/// `"origin_not_allowed"`, …), as used in logs and by every binding, or an
+/// empty slice for an unknown code. The bytes are static.
+#[no_mangle]
+pub extern "C" fn corsgate_reason_str(reason: u32) -> corsgate_slice {
+    guard_or(corsgate_slice::EMPTY, || {
+        let reason = u8::try_from(reason).ok().and_then(Reason::from_code);
+        static_slice(reason.map(Reason::as_str))
+    })
+}
+
+/// The stable name of a kind code (`"not_cors"`, `"preflight"`,
+/// `"actual"`), or an empty slice for an unknown code. The bytes are
+/// static.
+#[no_mangle]
+pub extern "C" fn corsgate_kind_str(kind: u32) -> corsgate_slice {
+    guard_or(corsgate_slice::EMPTY, || {
+        let kind = [Kind::NotCors, Kind::Preflight, Kind::Actual]
+            .into_iter()
+            .find(|k| *k as u32 == kind);
+        static_slice(kind.map(Kind::as_str))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_reasons_mirror_the_core() {
+        use corsgate_reason as R;
+        let mirror = [
+            R::Ok,
+            R::NoOrigin,
+            R::InvalidOrigin,
+            R::OriginNotAllowed,
+            R::MethodNotAllowed,
+            R::HeaderNotAllowed,
+            R::PrivateNetworkNotAllowed,
+            R::MalformedRequest,
+            R::RequestTooLarge,
+        ];
+        assert_eq!(
+            mirror.len(),
+            Reason::ALL.len(),
+            "a reason was added to the core"
+        );
+        for (m, r) in mirror.into_iter().zip(Reason::ALL) {
+            assert_eq!(m as u8, r as u8);
+            assert_eq!(format!("{m:?}"), format!("{r:?}"));
+        }
+        for (m, k) in [
+            corsgate_kind::NotCors,
+            corsgate_kind::Preflight,
+            corsgate_kind::Actual,
+        ]
+        .into_iter()
+        .zip([Kind::NotCors, Kind::Preflight, Kind::Actual])
+        {
+            assert_eq!(m as u8, k as u8);
+            assert_eq!(format!("{m:?}"), format!("{k:?}"));
+        }
+    }
+}

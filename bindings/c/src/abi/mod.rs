@@ -1,0 +1,42 @@
+//! Every `extern "C"` export of libcorsgate, and the types they exchange.
+//!
+//! The module is self-contained: it refers to its siblings with `super::`
+//! and to the core crate as `corsgate_engine`, so a Rust crate (a fuzz
+//! target, for instance) can reuse it verbatim with
+//!
+//! ```text
+//! #[path = "../../bindings/c/src/abi/mod.rs"]
+//! mod abi;
+//! ```
+//!
+//! and a dependency `corsgate_engine = { package = "corsgate", path = … }`.
+//!
+//! Conventions (the header's opening comment states them for C users):
+//! every fallible export returns a [`corsgate_result`]; outputs come last
+//! and are written only on success; NULL is an error code, never a crash;
+//! every export runs inside a panic boundary.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![allow(non_camel_case_types)]
+
+mod boundary;
+mod builder;
+mod decision;
+mod errors;
+mod evaluate;
+mod policy;
+mod slice;
+#[cfg(feature = "test-panic")]
+mod testing;
+mod version;
+
+pub use boundary::{corsgate_result, corsgate_result_str};
+pub use builder::*;
+pub use decision::*;
+pub use errors::*;
+pub use evaluate::*;
+pub use policy::*;
+pub use slice::{corsgate_header, corsgate_slice};
+#[cfg(feature = "test-panic")]
+pub use testing::*;
+pub use version::*;

@@ -1,0 +1,124 @@
+//! Borrowed byte ranges across the ABI, and the checked conversions from
+//! the raw pointers C hands in.
+
+use core::ptr::NonNull;
+
+use super::boundary::corsgate_result;
+
+/// A borrowed run of bytes: `len` bytes starting at `ptr`, never
+/// NUL-terminated. `{NULL, 0}` is a valid empty slice; `{NULL, n > 0}` is
+/// refused with `CORSGATE_RESULT_NULL_PARAMETER`. Slices returned by
+/// corsgate may point to static data (names), into a policy or into the
+/// caller's own input; each function says which.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct corsgate_slice {
+    /// The first byte, or NULL when `len` is 0.
+    pub ptr: *const u8,
+    /// The number of bytes.
+    pub len: usize,
+}
+
+impl corsgate_slice {
+    /// An empty slice with a valid, static, non-NULL pointer, so that C code
+    /// may pass it to `memcmp` or `printf("%.*s")` without a special case.
+    pub(super) const EMPTY: corsgate_slice = corsgate_slice {
+        ptr: b"".as_ptr(),
+        len: 0,
+    };
+
+    /// Borrows `bytes`; the caller keeps them alive as long as C may read
+    /// the slice.
+    pub(super) const fn from_bytes(bytes: &[u8]) -> corsgate_slice {
+        corsgate_slice {
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
+        }
+    }
+
+    /// The bytes this slice describes.
+    ///
+    /// # Safety
+    ///
+    /// Unless `ptr` is NULL, `ptr` must point to `len` readable bytes that
+    /// stay valid and unmodified for `'a`.
+    pub(super) unsafe fn as_bytes<'a>(self) -> Result<&'a [u8], corsgate_result> {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { input_bytes(self.ptr, self.len) }
+    }
+}
+
+/// A header as a name and a value, both borrowed. In a decision the name is
+/// static and the value borrows from the policy or from the request input;
+/// as an input, both borrow from the caller.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct corsgate_header {
+    /// The field name, e.g. `Access-Control-Allow-Origin`.
+    pub name: corsgate_slice,
+    /// The field value.
+    pub value: corsgate_slice,
+}
+
+/// Reads a caller's `{ptr, len}` byte input.
+///
+/// # Safety
+///
+/// Unless `ptr` is NULL, `ptr` must point to `len` readable bytes that stay
+/// valid and unmodified for `'a`.
+pub(super) unsafe fn input_bytes<'a>(
+    ptr: *const u8,
+    len: usize,
+) -> Result<&'a [u8], corsgate_result> {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { input_array(ptr, len) }
+}
+
+/// Reads a caller's `{ptr, count}` array input.
+///
+/// # Safety
+///
+/// Unless `ptr` is NULL, `ptr` must point to `count` initialised, properly
+/// aligned values of `T` that stay valid and unmodified for `'a`.
+pub(super) unsafe fn input_array<'a, T>(
+    ptr: *const T,
+    count: usize,
+) -> Result<&'a [T], corsgate_result> {
+    if ptr.is_null() {
+        return if count == 0 {
+            Ok(&[])
+        } else {
+            Err(corsgate_result::NullParameter)
+        };
+    }
+    // `from_raw_parts` requires the whole object to fit in `isize::MAX`
+    // bytes; a length beyond that is a caller bug, not an allocation.
+    match count.checked_mul(size_of::<T>()) {
+        Some(bytes) if bytes <= isize::MAX as usize => {}
+        _ => return Err(corsgate_result::InvalidArgument),
+    }
+    // SAFETY: `ptr` is non-NULL, the size fits in `isize`, and the caller
+    // guarantees `count` valid values behind it for `'a`.
+    Ok(unsafe { core::slice::from_raw_parts(ptr, count) })
+}
+
+/// Reads a caller's `{ptr, len}` text input, which must be UTF-8.
+///
+/// # Safety
+///
+/// As for [`input_bytes`].
+pub(super) unsafe fn input_str<'a>(ptr: *const u8, len: usize) -> Result<&'a str, corsgate_result> {
+    // SAFETY: forwarded from this function's contract.
+    let bytes = unsafe { input_bytes(ptr, len) }?;
+    core::str::from_utf8(bytes).map_err(|_| corsgate_result::InvalidUtf8)
+}
+
+/// A required pointer argument (input handle or output location).
+pub(super) fn required<T>(ptr: *const T) -> Result<NonNull<T>, corsgate_result> {
+    NonNull::new(ptr.cast_mut()).ok_or(corsgate_result::NullParameter)
+}
+
+/// A required output location.
+pub(super) fn required_out<T>(ptr: *mut T) -> Result<NonNull<T>, corsgate_result> {
+    NonNull::new(ptr).ok_or(corsgate_result::NullParameter)
+}
