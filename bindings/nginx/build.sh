@@ -1,0 +1,58 @@
+#!/bin/sh
+# Builds target/nginx/ngx_http_cors_module.so for the nginx installed on
+# this machine (Debian/Ubuntu: apt-get install nginx nginx-dev).
+#
+#   bindings/nginx/build.sh
+#
+# Environment:
+#   NGINX_SRC        nginx source tree to build against
+#                    (default: /usr/share/nginx/src, from nginx-dev)
+#   NGINX_CONFIGURE  extra ./configure arguments; the default, --with-compat,
+#                    is what makes a dynamic module load into a binary that
+#                    was configured with --with-compat (Debian's is)
+#   CARGO_TARGET_DIR where cargo puts libcorsgate.a (default: <repo>/target)
+#   SKIP_CARGO=1     do not run cargo (libcorsgate.a is already built)
+#   CORSGATE_LIB, CORSGATE_INCLUDE  use another libcorsgate.a / corsgate.h
+#
+# The module is relinked whenever libcorsgate.a or corsgate.h changed.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+nginx_src=${NGINX_SRC:-/usr/share/nginx/src}
+cargo_target=${CARGO_TARGET_DIR:-$root/target}
+out=$root/target/nginx
+build=$out/build
+
+if [ ! -x "$nginx_src/configure" ]; then
+    echo "build.sh: no nginx source tree at $nginx_src" >&2
+    echo "build.sh: install nginx-dev or set NGINX_SRC" >&2
+    exit 1
+fi
+
+if [ "${SKIP_CARGO:-0}" != 1 ]; then
+    (cd "$root" && cargo build --release -p corsgate-c)
+fi
+
+CORSGATE_LIB=${CORSGATE_LIB:-$cargo_target/release/libcorsgate.a}
+CORSGATE_INCLUDE=${CORSGATE_INCLUDE:-$root/include}
+export CORSGATE_LIB CORSGATE_INCLUDE
+
+mkdir -p "$build"
+
+# configure is slow (seconds) and its result only depends on its arguments:
+# run it again only when they changed.
+args="${NGINX_CONFIGURE:---with-compat} --add-dynamic-module=$here --builddir=$build"
+stamp="$build/.configure-args"
+if [ ! -f "$build/Makefile" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$nginx_src $args $CORSGATE_LIB" ]; then
+    # shellcheck disable=SC2086 # $args is a list of arguments
+    (cd "$nginx_src" && ./configure $args) > "$build/configure.log" 2>&1 || {
+        cat "$build/configure.log" >&2
+        exit 1
+    }
+    echo "$nginx_src $args $CORSGATE_LIB" > "$stamp"
+fi
+
+make -s -f "$build/Makefile" -C "$nginx_src" modules
+cp "$build/ngx_http_cors_module.so" "$out/ngx_http_cors_module.so"
+echo "built $out/ngx_http_cors_module.so"

@@ -1,0 +1,1468 @@
+
+/*
+ * ngx_http_cors_module: CORS for nginx, decided by the corsgate engine.
+ *
+ * The module has three parts:
+ *
+ *   configuration  directives at http, server and location level; the
+ *                  policy of a level (a TOML file or inline directives) is
+ *                  compiled once, while the configuration is read, and is
+ *                  shared by every level that inherits it;
+ *   rewrite phase  answers preflights before "return", "auth_basic",
+ *                  "proxy_pass" and the content handler can see them;
+ *   header filter  adds the engine's headers to every response of the
+ *                  location, nginx's own error pages included.
+ *
+ * Each request is evaluated once (one call into corsgate); the decision is
+ * kept in the request context and its header values, which point into the
+ * policy or into the request's own header memory, are handed to nginx
+ * without copying.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <corsgate.h>
+
+
+/* a policy file larger than this is refused rather than read */
+#define NGX_HTTP_CORS_MAX_POLICY_FILE  (1024 * 1024)
+
+/*
+ * The engine reads at most four Access-Control-Request-Headers lines and
+ * refuses a request with more; one slot beyond that is enough for it to
+ * see the excess.
+ */
+#define NGX_HTTP_CORS_ACRH_SLOTS       5
+
+
+typedef struct {
+    /* cors on|off */
+    ngx_flag_t                  enable;
+
+    /* the compiled policy of this level or inherited; NULL when none */
+    const corsgate_policy      *policy;
+
+    /*
+     * The policy source given at this level.  A level that sets any of
+     * these defines its own complete policy: nothing is merged from the
+     * enclosing level.
+     */
+    ngx_uint_t                  defines_policy;
+    ngx_uint_t                  compiled;
+    ngx_str_t                   source_file;
+    ngx_uint_t                  source_line;
+
+    ngx_str_t                   policy_file;
+    ngx_array_t                *origins;
+    ngx_array_t                *methods;
+    ngx_array_t                *request_headers;
+    ngx_array_t                *expose_headers;
+    ngx_flag_t                  credentials;
+    time_t                      max_age;
+    ngx_flag_t                  private_network;
+    ngx_int_t                   preflight_status;
+    ngx_uint_t                  denied_preflight;
+    ngx_uint_t                  mode;
+
+    /* where "cors on" was written, for the "no policy" error */
+    ngx_str_t                   enable_file;
+    ngx_uint_t                  enable_line;
+} ngx_http_cors_loc_conf_t;
+
+
+typedef struct {
+    /* the policy the decision was made with */
+    const corsgate_policy      *policy;
+    corsgate_decision           decision;
+} ngx_http_cors_ctx_t;
+
+
+typedef char *(*ngx_http_cors_slot_pt)(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_int_t ngx_http_cors_rewrite_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cors_send_preflight(ngx_http_request_t *r,
+    ngx_uint_t status);
+static ngx_int_t ngx_http_cors_header_filter(ngx_http_request_t *r);
+static ngx_http_cors_ctx_t *ngx_http_cors_decide(ngx_http_request_t *r,
+    ngx_http_cors_loc_conf_t *clcf);
+static void ngx_http_cors_remove_upstream_headers(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cors_add_header(ngx_http_request_t *r,
+    corsgate_header *header);
+static ngx_int_t ngx_http_cors_append_vary(ngx_http_request_t *r,
+    corsgate_header *header);
+static ngx_uint_t ngx_http_cors_list_has(ngx_str_t *list, u_char *token,
+    size_t len);
+
+static ngx_int_t ngx_http_cors_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+static char *ngx_http_cors_enable(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_cors_policy_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_cors_list(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_cors_set_flag(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_cors_set_sec(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_cors_set_num(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_cors_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_cors_setting(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf, ngx_http_cors_slot_pt set);
+static void ngx_http_cors_note_source(ngx_conf_t *cf,
+    ngx_http_cors_loc_conf_t *clcf);
+
+static ngx_int_t ngx_http_cors_compile(ngx_conf_t *cf,
+    ngx_http_cors_loc_conf_t *clcf);
+static const corsgate_policy *ngx_http_cors_load_file(ngx_conf_t *cf,
+    ngx_http_cors_loc_conf_t *clcf, corsgate_errors **errors);
+static const corsgate_policy *ngx_http_cors_build_inline(ngx_conf_t *cf,
+    ngx_http_cors_loc_conf_t *clcf, corsgate_errors **errors);
+static ngx_int_t ngx_http_cors_builder_add(corsgate_builder *builder,
+    ngx_array_t *list, corsgate_result (*add)(corsgate_builder *b,
+    const uint8_t *ptr, size_t len));
+static void ngx_http_cors_log_errors(ngx_conf_t *cf,
+    ngx_http_cors_loc_conf_t *clcf, corsgate_errors *errors);
+static void ngx_http_cors_policy_cleanup(void *data);
+
+static ngx_int_t ngx_http_cors_add_variables(ngx_conf_t *cf);
+static void *ngx_http_cors_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_cors_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_cors_init(ngx_conf_t *cf);
+
+
+#define NGX_HTTP_CORS_DENIED_REJECT   0
+#define NGX_HTTP_CORS_DENIED_FORWARD  1
+
+static ngx_conf_enum_t  ngx_http_cors_denied_preflight[] = {
+    { ngx_string("reject"), NGX_HTTP_CORS_DENIED_REJECT },
+    { ngx_string("forward"), NGX_HTTP_CORS_DENIED_FORWARD },
+    { ngx_null_string, 0 }
+};
+
+
+#define NGX_HTTP_CORS_MODE_ENFORCE      0
+#define NGX_HTTP_CORS_MODE_REPORT_ONLY  1
+
+static ngx_conf_enum_t  ngx_http_cors_mode[] = {
+    { ngx_string("enforce"), NGX_HTTP_CORS_MODE_ENFORCE },
+    { ngx_string("report-only"), NGX_HTTP_CORS_MODE_REPORT_ONLY },
+    { ngx_null_string, 0 }
+};
+
+
+/*
+ * Scalar policy directives go through thin wrappers of the stock slots,
+ * which also note where the level's policy was defined.
+ */
+
+static ngx_command_t  ngx_http_cors_commands[] = {
+
+    { ngx_string("cors"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_http_cors_enable,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("cors_policy"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cors_policy_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cors_allow_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_cors_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, origins),
+      NULL },
+
+    { ngx_string("cors_allow_methods"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_cors_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, methods),
+      NULL },
+
+    { ngx_string("cors_allow_headers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_cors_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, request_headers),
+      NULL },
+
+    { ngx_string("cors_expose_headers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_cors_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, expose_headers),
+      NULL },
+
+    { ngx_string("cors_allow_credentials"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_http_cors_set_flag,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, credentials),
+      NULL },
+
+    { ngx_string("cors_max_age"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cors_set_sec,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, max_age),
+      NULL },
+
+    { ngx_string("cors_allow_private_network"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_http_cors_set_flag,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, private_network),
+      NULL },
+
+    { ngx_string("cors_preflight_status"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cors_set_num,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, preflight_status),
+      NULL },
+
+    { ngx_string("cors_denied_preflight"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cors_set_enum,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, denied_preflight),
+      &ngx_http_cors_denied_preflight },
+
+    { ngx_string("cors_mode"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cors_set_enum,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cors_loc_conf_t, mode),
+      &ngx_http_cors_mode },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_cors_module_ctx = {
+    ngx_http_cors_add_variables,           /* preconfiguration */
+    ngx_http_cors_init,                    /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_cors_create_loc_conf,         /* create location configuration */
+    ngx_http_cors_merge_loc_conf           /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_cors_module = {
+    NGX_MODULE_V1,
+    &ngx_http_cors_module_ctx,             /* module context */
+    ngx_http_cors_commands,                /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+#define NGX_HTTP_CORS_VAR_DECISION  0
+#define NGX_HTTP_CORS_VAR_REASON    1
+#define NGX_HTTP_CORS_VAR_KIND      2
+
+static ngx_http_variable_t  ngx_http_cors_vars[] = {
+
+    { ngx_string("cors_decision"), NULL, ngx_http_cors_variable,
+      NGX_HTTP_CORS_VAR_DECISION, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("cors_reason"), NULL, ngx_http_cors_variable,
+      NGX_HTTP_CORS_VAR_REASON, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("cors_kind"), NULL, ngx_http_cors_variable,
+      NGX_HTTP_CORS_VAR_KIND, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+
+/* request processing */
+
+static ngx_int_t
+ngx_http_cors_rewrite_handler(ngx_http_request_t *r)
+{
+    ngx_http_cors_ctx_t       *ctx;
+    ngx_http_cors_loc_conf_t  *clcf;
+
+    /*
+     * Only an OPTIONS request can be a preflight; everything else is
+     * decided in the header filter, so that requests that never reach this
+     * phase (a server-level "return", a 400) are decided too and each
+     * request still costs one evaluation.
+     */
+
+    if (r->method != NGX_HTTP_OPTIONS || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_cors_module);
+
+    if (!clcf->enable || clcf->policy == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_cors_decide(r, clcf);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /*
+     * status 0: not a preflight, a denied preflight the policy forwards,
+     * or report-only mode; the application answers
+     */
+
+    if (ctx->decision.kind != CORSGATE_KIND_PREFLIGHT
+        || ctx->decision.status == 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_cors_send_preflight(r, ctx->decision.status);
+}
+
+
+static ngx_int_t
+ngx_http_cors_send_preflight(ngx_http_request_t *r, ngx_uint_t status)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /*
+     * An empty response, whatever the status: a denied preflight gets a
+     * bare 403 rather than an error page, as the engine describes it.
+     * The header filter adds the decision's headers.
+     */
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = 0;
+    r->header_only = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_send_special(r, NGX_HTTP_LAST);
+}
+
+
+static ngx_int_t
+ngx_http_cors_header_filter(ngx_http_request_t *r)
+{
+    size_t                     i;
+    corsgate_header           *h;
+    ngx_http_cors_ctx_t       *ctx;
+    ngx_http_cors_loc_conf_t  *clcf;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_cors_module);
+
+    if (!clcf->enable || clcf->policy == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_cors_decide(r, clcf);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    /*
+     * No headers means report-only mode: the response is left exactly as
+     * it is.  Otherwise the engine is authoritative: any Access-Control-*
+     * header the application or an upstream set is dropped, so the client
+     * never sees two answers that disagree.
+     */
+
+    if (ctx->decision.header_count == 0) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ngx_http_cors_remove_upstream_headers(r);
+
+    for (i = 0; i < ctx->decision.header_count; i++) {
+        h = &ctx->decision.headers[i];
+
+        if (h->name.len == sizeof("Vary") - 1
+            && ngx_strncasecmp((u_char *) h->name.ptr, (u_char *) "Vary",
+                               sizeof("Vary") - 1)
+               == 0)
+        {
+            if (ngx_http_cors_append_vary(r, h) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_http_cors_add_header(r, h) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_http_cors_ctx_t *
+ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
+{
+    size_t                acrh_count;
+    ngx_uint_t            i;
+    corsgate_view         view;
+    corsgate_field       *field;
+    corsgate_result       rc;
+    ngx_list_part_t      *part;
+    ngx_table_elt_t      *header;
+    ngx_http_cors_ctx_t  *ctx;
+
+    corsgate_slice        acrh[NGX_HTTP_CORS_ACRH_SLOTS];
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_cors_module);
+
+    /*
+     * A decision stays valid while the request is served under the same
+     * policy; "rewrite ... last" into a location with another policy
+     * decides again.  (An internal redirect clears the context itself.)
+     */
+
+    if (ctx != NULL && ctx->policy == clcf->policy) {
+        return ctx;
+    }
+
+    if (ctx == NULL) {
+        ctx = ngx_palloc(r->pool, sizeof(ngx_http_cors_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_cors_module);
+    }
+
+    ngx_memzero(&view, sizeof(corsgate_view));
+
+    view.method.ptr = r->method_name.data;
+    view.method.len = r->method_name.len;
+
+    acrh_count = 0;
+
+    part = &r->headers_in.headers.part;
+    header = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            header = part->elts;
+            i = 0;
+        }
+
+        /* the length dispatch keeps an irrelevant header to one compare */
+
+        switch (header[i].key.len) {
+
+        case sizeof("origin") - 1:
+            if (ngx_strncmp(header[i].lowcase_key, "origin",
+                            sizeof("origin") - 1)
+                != 0)
+            {
+                continue;
+            }
+
+            field = &view.origin;
+            break;
+
+        case sizeof("access-control-request-method") - 1:
+            if (ngx_strncmp(header[i].lowcase_key,
+                            "access-control-request-method",
+                            sizeof("access-control-request-method") - 1)
+                != 0)
+            {
+                continue;
+            }
+
+            field = &view.request_method;
+            break;
+
+        case sizeof("access-control-request-headers") - 1:
+            if (ngx_strncmp(header[i].lowcase_key,
+                            "access-control-request-headers",
+                            sizeof("access-control-request-headers") - 1)
+                != 0)
+            {
+                continue;
+            }
+
+            if (acrh_count < NGX_HTTP_CORS_ACRH_SLOTS) {
+                acrh[acrh_count].ptr = header[i].value.data;
+                acrh[acrh_count].len = header[i].value.len;
+                acrh_count++;
+            }
+
+            continue;
+
+        case sizeof("access-control-request-private-network") - 1:
+            if (ngx_strncmp(header[i].lowcase_key,
+                            "access-control-request-private-network",
+                            sizeof("access-control-request-private-network")
+                            - 1)
+                != 0)
+            {
+                continue;
+            }
+
+            field = &view.request_private_network;
+            break;
+
+        default:
+            continue;
+        }
+
+        if (field->state == CORSGATE_FIELD_STATE_ABSENT) {
+            field->state = CORSGATE_FIELD_STATE_ONE;
+            field->value.ptr = header[i].value.data;
+            field->value.len = header[i].value.len;
+
+        } else {
+            field->state = CORSGATE_FIELD_STATE_REPEATED;
+        }
+    }
+
+    view.request_headers = acrh;
+    view.request_headers_count = acrh_count;
+
+    rc = corsgate_evaluate_view(clcf->policy, &view, &ctx->decision);
+
+    if (rc != CORSGATE_RESULT_OK) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "cors: corsgate_evaluate_view() failed (%ui)",
+                      (ngx_uint_t) rc);
+        ngx_http_set_ctx(r, NULL, ngx_http_cors_module);
+        return NULL;
+    }
+
+    ctx->policy = clcf->policy;
+
+    return ctx;
+}
+
+
+static void
+ngx_http_cors_remove_upstream_headers(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *header;
+
+    part = &r->headers_out.headers.part;
+    header = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            header = part->elts;
+            i = 0;
+        }
+
+        if (header[i].hash == 0
+            || header[i].key.len < sizeof("Access-Control-") - 1)
+        {
+            continue;
+        }
+
+        if (ngx_strncasecmp(header[i].key.data, (u_char *) "Access-Control-",
+                            sizeof("Access-Control-") - 1)
+            == 0)
+        {
+            /* a zero hash is how nginx marks an output header deleted */
+            header[i].hash = 0;
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_cors_add_header(ngx_http_request_t *r, corsgate_header *header)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    /*
+     * Names are static data of the engine; values point into the policy,
+     * which outlives every request of its cycle, or into this request's
+     * header buffers.  Neither is copied.
+     */
+
+    h->hash = 1;
+    h->key.len = header->name.len;
+    h->key.data = (u_char *) header->name.ptr;
+    h->value.len = header->value.len;
+    h->value.data = (u_char *) header->value.ptr;
+    h->lowcase_key = NULL;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cors_append_vary(ngx_http_request_t *r, corsgate_header *header)
+{
+    u_char           *p, *token, *end;
+    size_t            len;
+    ngx_str_t        *existing;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    existing = NULL;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash != 0
+            && h[i].key.len == sizeof("Vary") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Vary",
+                               sizeof("Vary") - 1)
+               == 0)
+        {
+            existing = &h[i].value;
+            break;
+        }
+    }
+
+    if (existing == NULL) {
+        return ngx_http_cors_add_header(r, header);
+    }
+
+    if (existing->len == 1 && existing->data[0] == '*') {
+        /* "Vary: *" already covers every field */
+        return NGX_OK;
+    }
+
+    /*
+     * Append the engine's field names to the response's own Vary, skipping
+     * the ones it already lists: the application's variance is kept and
+     * nothing is listed twice.
+     */
+
+    p = ngx_pnalloc(r->pool, existing->len + 2 + header->value.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = existing->len;
+    ngx_memcpy(p, existing->data, len);
+
+    token = (u_char *) header->value.ptr;
+    end = token + header->value.len;
+
+    while (token < end) {
+
+        while (token < end && (*token == ',' || *token == ' ')) {
+            token++;
+        }
+
+        for (i = 0; token + i < end && token[i] != ','; i++) {
+            /* void */
+        }
+
+        while (i > 0 && token[i - 1] == ' ') {
+            i--;
+        }
+
+        if (i > 0 && !ngx_http_cors_list_has(existing, token, i)) {
+            if (len > 0) {
+                p[len++] = ',';
+                p[len++] = ' ';
+            }
+
+            ngx_memcpy(p + len, token, i);
+            len += i;
+        }
+
+        token += i;
+    }
+
+    existing->data = p;
+    existing->len = len;
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_cors_list_has(ngx_str_t *list, u_char *token, size_t len)
+{
+    u_char  *p, *end, *start;
+
+    p = list->data;
+    end = p + list->len;
+
+    while (p < end) {
+
+        while (p < end && (*p == ',' || *p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        start = p;
+
+        while (p < end && *p != ',' && *p != ' ' && *p != '\t') {
+            p++;
+        }
+
+        if ((size_t) (p - start) == len
+            && ngx_strncasecmp(start, token, len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_int_t
+ngx_http_cors_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    uintptr_t data)
+{
+    ngx_str_t                  s;
+    corsgate_slice             name;
+    ngx_http_cors_ctx_t       *ctx;
+    ngx_http_cors_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_cors_module);
+
+    if (r != r->main || !clcf->enable || clcf->policy == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_cors_decide(r, clcf);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    switch (data) {
+
+    case NGX_HTTP_CORS_VAR_DECISION:
+        if (ctx->decision.kind == CORSGATE_KIND_NOT_CORS) {
+            ngx_str_set(&s, "not_cors");
+
+        } else if (ctx->decision.allowed) {
+            ngx_str_set(&s, "allowed");
+
+        } else {
+            ngx_str_set(&s, "denied");
+        }
+
+        break;
+
+    case NGX_HTTP_CORS_VAR_REASON:
+        name = corsgate_reason_str(ctx->decision.reason);
+        s.len = name.len;
+        s.data = (u_char *) name.ptr;
+        break;
+
+    default: /* NGX_HTTP_CORS_VAR_KIND */
+        name = corsgate_kind_str(ctx->decision.kind);
+        s.len = name.len;
+        s.data = (u_char *) name.ptr;
+        break;
+    }
+
+    /* the names are static data of the engine */
+
+    v->len = s.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = s.data;
+
+    return NGX_OK;
+}
+
+
+/* directives */
+
+static char *
+ngx_http_cors_enable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_cors_loc_conf_t *clcf = conf;
+
+    char  *rv;
+
+    rv = ngx_conf_set_flag_slot(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK) {
+        clcf->enable_file = cf->conf_file->file.name;
+        clcf->enable_line = cf->conf_file->line;
+    }
+
+    return rv;
+}
+
+
+static char *
+ngx_http_cors_policy_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_cors_loc_conf_t *clcf = conf;
+
+    ngx_str_t  *value;
+
+    if (clcf->policy_file.data != NULL) {
+        return "is duplicate";
+    }
+
+    if (clcf->defines_policy) {
+        return "cannot be combined with inline \"cors_*\" policy directives "
+               "at the same level";
+    }
+
+    value = cf->args->elts;
+
+    clcf->policy_file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &clcf->policy_file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_http_cors_note_source(cf, clcf);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_cors_list(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t     *value, *s;
+    ngx_uint_t     i;
+    ngx_array_t  **a;
+
+    if (((ngx_http_cors_loc_conf_t *) conf)->policy_file.data != NULL) {
+        return "cannot be combined with \"cors_policy\" at the same level";
+    }
+
+    a = (ngx_array_t **) (p + cmd->offset);
+
+    if (*a == NULL) {
+        *a = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                              sizeof(ngx_str_t));
+        if (*a == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    /* repeating a list directive extends the list */
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        s = ngx_array_push(*a);
+        if (s == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *s = value[i];
+    }
+
+    ngx_http_cors_note_source(cf, conf);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_cors_set_flag(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_http_cors_setting(cf, cmd, conf, ngx_conf_set_flag_slot);
+}
+
+
+static char *
+ngx_http_cors_set_sec(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_http_cors_setting(cf, cmd, conf, ngx_conf_set_sec_slot);
+}
+
+
+static char *
+ngx_http_cors_set_num(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_http_cors_setting(cf, cmd, conf, ngx_conf_set_num_slot);
+}
+
+
+static char *
+ngx_http_cors_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_http_cors_setting(cf, cmd, conf, ngx_conf_set_enum_slot);
+}
+
+
+static char *
+ngx_http_cors_setting(ngx_conf_t *cf, ngx_command_t *cmd, void *conf,
+    ngx_http_cors_slot_pt set)
+{
+    char  *rv;
+
+    if (((ngx_http_cors_loc_conf_t *) conf)->policy_file.data != NULL) {
+        return "cannot be combined with \"cors_policy\" at the same level";
+    }
+
+    rv = set(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK) {
+        ngx_http_cors_note_source(cf, conf);
+    }
+
+    return rv;
+}
+
+
+static void
+ngx_http_cors_note_source(ngx_conf_t *cf, ngx_http_cors_loc_conf_t *clcf)
+{
+    /* errors of the policy are reported at its first directive */
+
+    if (!clcf->defines_policy) {
+        clcf->defines_policy = 1;
+        clcf->source_file = cf->conf_file->file.name;
+        clcf->source_line = cf->conf_file->line;
+    }
+}
+
+
+/* policy compilation */
+
+static ngx_int_t
+ngx_http_cors_compile(ngx_conf_t *cf, ngx_http_cors_loc_conf_t *clcf)
+{
+    corsgate_errors     *errors;
+    ngx_pool_cleanup_t  *cln;
+
+    if (clcf->compiled) {
+        return clcf->policy != NULL ? NGX_OK : NGX_ERROR;
+    }
+
+    clcf->compiled = 1;
+    errors = NULL;
+
+    /*
+     * The cleanup is registered first, so that no policy can be built
+     * without one: the policy lives exactly as long as the configuration
+     * cycle that uses it, and a reload releases the old cycle's policies.
+     */
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (clcf->policy_file.data != NULL) {
+        clcf->policy = ngx_http_cors_load_file(cf, clcf, &errors);
+
+    } else {
+        clcf->policy = ngx_http_cors_build_inline(cf, clcf, &errors);
+    }
+
+    if (clcf->policy == NULL) {
+        if (errors != NULL) {
+            ngx_http_cors_log_errors(cf, clcf, errors);
+            corsgate_errors_free(errors);
+        }
+
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_cors_policy_cleanup;
+    cln->data = (void *) clcf->policy;
+
+    return NGX_OK;
+}
+
+
+static const corsgate_policy *
+ngx_http_cors_load_file(ngx_conf_t *cf, ngx_http_cors_loc_conf_t *clcf,
+    corsgate_errors **errors)
+{
+    u_char                 *buf;
+    off_t                   size;
+    ssize_t                 n;
+    ngx_fd_t                fd;
+    ngx_file_t              file;
+    ngx_file_info_t         fi;
+    corsgate_result         rc;
+    const corsgate_policy  *policy;
+
+    fd = ngx_open_file(clcf->policy_file.data, NGX_FILE_RDONLY,
+                       NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, ngx_errno,
+                      ngx_open_file_n " \"%V\" failed in %V:%ui",
+                      &clcf->policy_file, &clcf->source_file,
+                      clcf->source_line);
+        return NULL;
+    }
+
+    policy = NULL;
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, ngx_errno,
+                      ngx_fd_info_n " \"%V\" failed in %V:%ui",
+                      &clcf->policy_file, &clcf->source_file,
+                      clcf->source_line);
+        goto done;
+    }
+
+    size = ngx_file_size(&fi);
+
+    if (size > NGX_HTTP_CORS_MAX_POLICY_FILE) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "cors policy \"%V\" is larger than %d bytes in %V:%ui",
+                      &clcf->policy_file, NGX_HTTP_CORS_MAX_POLICY_FILE,
+                      &clcf->source_file, clcf->source_line);
+        goto done;
+    }
+
+    buf = ngx_pnalloc(cf->temp_pool, (size_t) size + 1);
+    if (buf == NULL) {
+        goto done;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.fd = fd;
+    file.name = clcf->policy_file;
+    file.log = cf->log;
+
+    n = ngx_read_file(&file, buf, (size_t) size, 0);
+
+    if (n == NGX_ERROR) {
+        goto done;
+    }
+
+    if (n != size) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      ngx_read_file_n " \"%V\" returned only %z bytes "
+                      "instead of %O in %V:%ui", &clcf->policy_file, n, size,
+                      &clcf->source_file, clcf->source_line);
+        goto done;
+    }
+
+    rc = corsgate_policy_from_toml(buf, (size_t) n, &policy, errors);
+
+    if (rc != CORSGATE_RESULT_OK) {
+        policy = NULL;
+
+        if (*errors == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "cors policy \"%V\": corsgate_policy_from_toml() "
+                          "failed (%ui) in %V:%ui", &clcf->policy_file,
+                          (ngx_uint_t) rc, &clcf->source_file,
+                          clcf->source_line);
+        }
+    }
+
+done:
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, cf->log, ngx_errno,
+                      ngx_close_file_n " \"%V\" failed", &clcf->policy_file);
+    }
+
+    return policy;
+}
+
+
+static const corsgate_policy *
+ngx_http_cors_build_inline(ngx_conf_t *cf, ngx_http_cors_loc_conf_t *clcf,
+    corsgate_errors **errors)
+{
+    corsgate_result         rc;
+    corsgate_builder       *b;
+    const corsgate_policy  *policy;
+
+    b = NULL;
+
+    if (corsgate_builder_new(&b) != CORSGATE_RESULT_OK) {
+        return NULL;
+    }
+
+    rc = CORSGATE_RESULT_OK;
+
+    if (ngx_http_cors_builder_add(b, clcf->origins,
+                                  corsgate_builder_add_origin)
+        != NGX_OK
+        || ngx_http_cors_builder_add(b, clcf->methods,
+                                     corsgate_builder_add_method)
+           != NGX_OK
+        || ngx_http_cors_builder_add(b, clcf->request_headers,
+                                     corsgate_builder_add_request_header)
+           != NGX_OK
+        || ngx_http_cors_builder_add(b, clcf->expose_headers,
+                                     corsgate_builder_add_expose_header)
+           != NGX_OK)
+    {
+        rc = CORSGATE_RESULT_INVALID_ARGUMENT;
+    }
+
+    /* unset settings keep the engine's defaults */
+
+    if (rc == CORSGATE_RESULT_OK && clcf->credentials != NGX_CONF_UNSET) {
+        rc = corsgate_builder_set_credentials(b, clcf->credentials != 0);
+    }
+
+    if (rc == CORSGATE_RESULT_OK && clcf->max_age != NGX_CONF_UNSET) {
+        rc = corsgate_builder_set_max_age(b, (int64_t) clcf->max_age);
+    }
+
+    if (rc == CORSGATE_RESULT_OK && clcf->private_network != NGX_CONF_UNSET) {
+        rc = corsgate_builder_set_private_network(b,
+                                                  clcf->private_network != 0);
+    }
+
+    if (rc == CORSGATE_RESULT_OK && clcf->preflight_status != NGX_CONF_UNSET)
+    {
+        rc = corsgate_builder_set_preflight_status(b,
+                                            (int64_t) clcf->preflight_status);
+    }
+
+    if (rc == CORSGATE_RESULT_OK
+        && clcf->denied_preflight != NGX_CONF_UNSET_UINT)
+    {
+        rc = corsgate_builder_set_denied_preflight(b,
+                 clcf->denied_preflight == NGX_HTTP_CORS_DENIED_FORWARD
+                 ? CORSGATE_DENIED_PREFLIGHT_FORWARD
+                 : CORSGATE_DENIED_PREFLIGHT_REJECT);
+    }
+
+    if (rc == CORSGATE_RESULT_OK && clcf->mode != NGX_CONF_UNSET_UINT) {
+        rc = corsgate_builder_set_mode(b,
+                 clcf->mode == NGX_HTTP_CORS_MODE_REPORT_ONLY
+                 ? CORSGATE_MODE_REPORT_ONLY : CORSGATE_MODE_ENFORCE);
+    }
+
+    if (rc != CORSGATE_RESULT_OK) {
+        corsgate_builder_free(b);
+
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "cors policy: a value is not valid UTF-8 or not "
+                      "accepted by corsgate (%ui) in %V:%ui", (ngx_uint_t) rc,
+                      &clcf->source_file, clcf->source_line);
+        return NULL;
+    }
+
+    policy = NULL;
+
+    /* the builder is consumed, whatever the outcome */
+
+    rc = corsgate_builder_build(b, &policy, errors);
+
+    if (rc != CORSGATE_RESULT_OK) {
+        if (*errors == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "cors policy: corsgate_builder_build() failed (%ui) "
+                          "in %V:%ui", (ngx_uint_t) rc, &clcf->source_file,
+                          clcf->source_line);
+        }
+
+        return NULL;
+    }
+
+    return policy;
+}
+
+
+static ngx_int_t
+ngx_http_cors_builder_add(corsgate_builder *builder, ngx_array_t *list,
+    corsgate_result (*add)(corsgate_builder *b, const uint8_t *ptr,
+    size_t len))
+{
+    ngx_str_t   *s;
+    ngx_uint_t   i;
+
+    if (list == NULL) {
+        return NGX_OK;
+    }
+
+    s = list->elts;
+
+    for (i = 0; i < list->nelts; i++) {
+        if (add(builder, s[i].data, s[i].len) != CORSGATE_RESULT_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_cors_log_errors(ngx_conf_t *cf, ngx_http_cors_loc_conf_t *clcf,
+    corsgate_errors *errors)
+{
+    size_t                 i, n;
+    ngx_str_t              what;
+    corsgate_build_error   e;
+
+    if (clcf->policy_file.data != NULL) {
+        what = clcf->policy_file;
+
+    } else {
+        ngx_str_set(&what, "(inline)");
+    }
+
+    n = corsgate_errors_len(errors);
+
+    for (i = 0; i < n; i++) {
+        if (corsgate_errors_get(errors, i, &e) != CORSGATE_RESULT_OK) {
+            break;
+        }
+
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "cors policy %V: %*s: %*s (\"%*s\") in %V:%ui", &what,
+                      e.kind_name.len, e.kind_name.ptr,
+                      e.message.len, e.message.ptr,
+                      e.value.len, e.value.ptr,
+                      &clcf->source_file, clcf->source_line);
+    }
+}
+
+
+static void
+ngx_http_cors_policy_cleanup(void *data)
+{
+    corsgate_policy_free((corsgate_policy *) data);
+}
+
+
+/* configuration */
+
+static ngx_int_t
+ngx_http_cors_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_cors_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_cors_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_cors_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_cors_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->policy = NULL;
+     *     conf->defines_policy = 0;
+     *     conf->compiled = 0;
+     *     conf->source_file = { 0, NULL };
+     *     conf->policy_file = { 0, NULL };
+     *     conf->origins = NULL;
+     *     conf->methods = NULL;
+     *     conf->request_headers = NULL;
+     *     conf->expose_headers = NULL;
+     *     conf->enable_file = { 0, NULL };
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->credentials = NGX_CONF_UNSET;
+    conf->max_age = NGX_CONF_UNSET;
+    conf->private_network = NGX_CONF_UNSET;
+    conf->preflight_status = NGX_CONF_UNSET;
+    conf->denied_preflight = NGX_CONF_UNSET_UINT;
+    conf->mode = NGX_CONF_UNSET_UINT;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_cors_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_cors_loc_conf_t *prev = parent;
+    ngx_http_cors_loc_conf_t *conf = child;
+
+    /*
+     * The policy is all or nothing per level: a level with its own policy
+     * directives compiles them alone, a level without any inherits the
+     * enclosing level's compiled policy (the same object).  Settings are
+     * never merged key by key, so a location can never end up with a
+     * policy more permissive than what was written for it.
+     */
+
+    if (conf->defines_policy) {
+        if (ngx_http_cors_compile(cf, conf) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+    } else {
+        /* the http level is never merged as a child: compile it here */
+
+        if (prev->defines_policy && ngx_http_cors_compile(cf, prev) != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        conf->policy = prev->policy;
+        conf->source_file = prev->source_file;
+        conf->source_line = prev->source_line;
+    }
+
+    /*
+     * A level that writes a policy means it: unless it says "cors off",
+     * CORS is on there.  Elsewhere "cors" is inherited, and where it was
+     * never written it follows whether a policy applies.
+     */
+
+    if (conf->enable == NGX_CONF_UNSET) {
+        if (conf->defines_policy) {
+            conf->enable = 1;
+
+        } else {
+            conf->enable = prev->enable;
+            conf->enable_file = prev->enable_file;
+            conf->enable_line = prev->enable_line;
+        }
+    }
+
+    if (conf->enable == NGX_CONF_UNSET) {
+        conf->enable = (conf->policy != NULL);
+    }
+
+    if (conf->enable && conf->policy == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"cors on\" without a policy: add \"cors_policy\" or "
+                      "\"cors_allow_origins\" at this level or above "
+                      "in %V:%ui", &conf->enable_file, conf->enable_line);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cors_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_cors_loc_conf_t   *clcf;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    /* an http-level policy no server inherits is still checked */
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_cors_module);
+
+    if (clcf->defines_policy && ngx_http_cors_compile(cf, clcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /*
+     * Handlers of one phase run in reverse order of registration, and this
+     * module's postconfiguration runs after the rewrite module's: the
+     * preflight handler therefore runs before the location's "rewrite",
+     * "return" and "if", and before the access phase ("auth_basic").
+     */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_cors_rewrite_handler;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_cors_header_filter;
+
+    return NGX_OK;
+}
