@@ -1,0 +1,76 @@
+//! The tower-http `CorsLayer` peer: the same policy as the corpus, wrapped
+//! around a service that does nothing, driven without an async runtime.
+
+use std::convert::Infallible;
+use std::future::{ready, Future, Ready};
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderName, HeaderValue, Method, Request, Response};
+use tower::{Layer, Service};
+use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
+
+/// An inner service that answers an empty response at once. On its own it
+/// is the baseline: what the host spends with no CORS layer at all.
+#[derive(Clone, Copy, Debug)]
+pub struct NoOp;
+
+impl Service<Request<()>> for NoOp {
+    type Response = Response<()>;
+    type Error = Infallible;
+    type Future = Ready<Result<Response<()>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _req: Request<()>) -> Self::Future {
+        ready(Ok(Response::new(())))
+    }
+}
+
+/// The corpus policy as tower-http expresses it: `origins` exact origins
+/// (a linear list when there are several, tower-http's only list form).
+pub fn layered(origins: &[String]) -> Cors<NoOp> {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let allow = match origins {
+        [one] => AllowOrigin::exact(HeaderValue::from_str(one).expect("valid origin")),
+        many => AllowOrigin::list(
+            many.iter()
+                .map(|o| HeaderValue::from_str(o).expect("valid origin")),
+        ),
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([AUTHORIZATION, CONTENT_TYPE, x_request_id.clone()])
+        .expose_headers([x_request_id])
+        .allow_credentials(true)
+        .max_age(Duration::from_secs(600))
+        .layer(NoOp)
+}
+
+/// An `http::Request` carrying the header list; built outside timed code.
+pub fn request(method: &[u8], headers: &[(&[u8], &[u8])]) -> Request<()> {
+    let mut b = Request::builder().method(method).uri("/api/v1/items");
+    for &(name, value) in headers {
+        b = b.header(name, value);
+    }
+    b.body(()).expect("corpus heads are valid http requests")
+}
+
+/// Calls the service and polls its future once; both services here are
+/// ready at once, so one poll is the whole request.
+pub fn call_once<S>(svc: &mut S, req: Request<()>) -> Response<()>
+where
+    S: Service<Request<()>, Response = Response<()>, Error = Infallible>,
+{
+    let mut fut = pin!(svc.call(req));
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(Ok(response)) => response,
+        Poll::Ready(Err(never)) => match never {},
+        Poll::Pending => panic!("a no-op service is never pending"),
+    }
+}
