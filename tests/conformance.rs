@@ -168,7 +168,7 @@ fn policy_builds() {
     let builds = common::load_builds();
     let mut failures = Vec::new();
     for b in &builds {
-        if b.ok == !b.errors.is_empty() {
+        if b.ok != b.errors.is_empty() {
             failures.push(format!(
                 "{}: give exactly one of \"ok\": true or a non-empty \"errors\"",
                 b.name

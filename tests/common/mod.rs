@@ -137,7 +137,7 @@ impl Case {
     }
 
     /// The method and header list, as byte strings.
-    pub fn list(&self) -> (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>) {
+    pub fn list(&self) -> (Vec<u8>, Vec<OwnedHeader>) {
         let r = self
             .request
             .as_ref()
@@ -223,6 +223,9 @@ pub fn load_builds() -> Vec<Build> {
     parsed.builds
 }
 
+/// One request header as owned bytes: (name, value).
+pub type OwnedHeader = (Vec<u8>, Vec<u8>);
+
 /// A case with every input form prepared ahead of evaluation, so that
 /// evaluating allocates nothing on the test's side.
 pub struct Prepared<'c> {
@@ -230,7 +233,7 @@ pub struct Prepared<'c> {
     pub forms: Vec<Form>,
     pub head: Vec<u8>,
     pub method: Vec<u8>,
-    pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+    pub headers: Vec<OwnedHeader>,
 }
 
 impl<'c> Prepared<'c> {

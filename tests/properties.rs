@@ -1,0 +1,522 @@
+//! Property tests of the engine against deliberately naive models.
+//!
+//! Origins and patterns are drawn from a small set of labels that share
+//! suffixes on purpose (`foo`, `barfoo`, `oo`, …): the class of bug behind
+//! GHSA-vhxv-fg4m-p2w8, where a radix tree confused `barfoo.com` with
+//! `foo.com`. Every property runs a fixed number of cases.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use corsgate::{Decision, Field, Policy, RequestView};
+use proptest::prelude::*;
+use proptest::sample::select;
+
+const CASES: u32 = 1000;
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: CASES,
+        // Never write regression files into the source tree.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+// ------------------------------------------------------------------ models
+
+/// The reference matcher: as simple as possible, by string splitting.
+/// `scheme://host[:port]` against `scheme://[*.]host[:port|:*]` or `*`.
+fn naive_match(pattern: &str, origin: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    let (Some((p_scheme, p_auth)), Some((o_scheme, o_auth))) =
+        (pattern.split_once("://"), origin.split_once("://"))
+    else {
+        return false;
+    };
+    let (p_host, p_port) = split_port(p_auth);
+    let (o_host, o_port) = split_port(o_auth);
+    let port_ok = p_port == Some("*") || p_port == o_port;
+    let host_ok = match p_host.strip_prefix("*.") {
+        Some(suffix) => o_host
+            .strip_suffix(suffix)
+            .and_then(|rest| rest.strip_suffix('.'))
+            .is_some_and(|sub| !sub.is_empty()),
+        None => p_host == o_host,
+    };
+    p_scheme == o_scheme && port_ok && host_ok
+}
+
+fn split_port(authority: &str) -> (&str, Option<&str>) {
+    match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    }
+}
+
+/// What an anonymous policy of `patterns` must do with the `Origin` value
+/// `origin`: allow it exactly when, trimmed of optional whitespace like any
+/// field value, it is a browser-producible origin some pattern admits.
+fn reference_allows(patterns: &[String], origin: &str) -> bool {
+    let origin = origin.trim_matches([' ', '\t']);
+    corsgate::is_serialized_origin(origin.as_bytes())
+        && patterns.iter().any(|p| naive_match(p, origin))
+}
+
+fn trim_ows(v: &[u8]) -> &[u8] {
+    let start = v
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(v.len());
+    let end = v
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(start, |i| i + 1);
+    &v[start..end]
+}
+
+// -------------------------------------------------------------- generators
+
+const LABELS: [&str; 12] = [
+    "foo",
+    "bar",
+    "barfoo",
+    "foobar",
+    "oo",
+    "o",
+    "example",
+    "com",
+    "a",
+    "evil",
+    "localhost",
+    "xn--bcher-kva",
+];
+
+fn host() -> impl Strategy<Value = String> {
+    proptest::collection::vec(select(&LABELS[..]), 1..4).prop_map(|labels| labels.join("."))
+}
+
+fn scheme() -> impl Strategy<Value = &'static str> {
+    select(&["https", "http"][..])
+}
+
+/// A valid pattern: exact, `*.` (with or without a port rule) or `:*`.
+fn pattern() -> impl Strategy<Value = String> {
+    (
+        scheme(),
+        host(),
+        0u8..3,
+        select(&["", ":8080", ":1", ":*"][..]),
+    )
+        .prop_map(|(s, h, shape, port)| match shape {
+            0 => format!("{s}://{h}{}", if port == ":*" { "" } else { port }),
+            1 => format!("{s}://*.{h}{port}"),
+            _ => format!("{s}://{h}:*"),
+        })
+}
+
+fn patterns() -> impl Strategy<Value = Vec<String>> {
+    proptest::collection::vec(pattern(), 1..6)
+}
+
+/// An origin, valid or not (default ports spelled out are generated too).
+fn origin() -> impl Strategy<Value = String> {
+    (
+        scheme(),
+        host(),
+        select(&["", ":8080", ":1", ":443", ":80", ":65535"][..]),
+    )
+        .prop_map(|(s, h, p)| format!("{s}://{h}{p}"))
+}
+
+/// An origin some pattern admits, by filling in its wildcards.
+fn instance(pattern: &str, sub: &str, port: &str) -> String {
+    let filled = pattern.replacen("*.", &format!("{sub}."), 1);
+    match filled.strip_suffix(":*") {
+        Some(base) => format!("{base}{port}"),
+        None => filled,
+    }
+}
+
+fn instances(patterns: &[String], sub: &str, port: &str) -> Vec<String> {
+    patterns.iter().map(|p| instance(p, sub, port)).collect()
+}
+
+fn anonymous_policy(patterns: &[String]) -> Policy {
+    Policy::builder()
+        .origins(patterns)
+        .build()
+        .unwrap_or_else(|e| panic!("generated patterns {patterns:?} must build: {e}"))
+}
+
+fn allowed_origin(policy: &Policy, origin: &str) -> Option<Vec<u8>> {
+    let d = policy.evaluate(b"GET", &[(b"Origin", origin.as_bytes())]);
+    d.allowed().then(|| {
+        d.header("Access-Control-Allow-Origin")
+            .unwrap_or_default()
+            .to_vec()
+    })
+}
+
+/// Every one-byte edit of `o` and the classic bypass shapes of attacks.md P5.
+fn neighbourhood(o: &str) -> Vec<String> {
+    const BYTES: &[u8] = b".-_x`/:A0 @";
+    let b = o.as_bytes();
+    let mut out = Vec::new();
+    let mut push = |v: Vec<u8>| out.push(String::from_utf8(v).expect("ASCII edits stay UTF-8"));
+    for i in 0..=b.len() {
+        if i < b.len() {
+            let mut del = b.to_vec();
+            del.remove(i);
+            push(del);
+            let mut flip = b.to_vec();
+            flip[i] ^= 0x20 * u8::from(flip[i].is_ascii_alphabetic());
+            push(flip);
+        }
+        for &c in BYTES {
+            let mut ins = b.to_vec();
+            ins.insert(i, c);
+            push(ins);
+            if i < b.len() {
+                let mut rep = b.to_vec();
+                rep[i] = c;
+                push(rep);
+            }
+        }
+    }
+    for suffix in [".", "_", "`", "-x", ".evil.net", ":1", "/", "..", ":"] {
+        out.push(format!("{o}{suffix}"));
+    }
+    out.push(format!("x{o}"));
+    out.push(o.replacen("https://", "http://", 1));
+    out.push(o.replacen("http://", "https://", 1));
+    out
+}
+
+// ----------------------------------------------------------- request model
+
+const NAMES: [&str; 10] = [
+    "Origin",
+    "origin",
+    "ORIGIN",
+    "Access-Control-Request-Method",
+    "access-control-request-method",
+    "Access-Control-Request-Headers",
+    "access-control-request-headers",
+    "Access-Control-Request-Private-Network",
+    "X-Other",
+    "Vary",
+];
+
+const PLAUSIBLE: [&str; 20] = [
+    "https://app.example.com",
+    "https://admin.example.com",
+    "https://api.example.com",
+    "https://example.com",
+    "http://localhost:3000",
+    "https://foo.com",
+    "https://barfoo.com",
+    "null",
+    "",
+    "PUT",
+    "PATCH",
+    "GET",
+    "patch",
+    "content-type",
+    "content-type, x-api-key",
+    "x-a,authorization",
+    "x-custom,,x-other",
+    "true",
+    "false",
+    "*",
+];
+
+/// A header value a raw head can carry: plausible values padded with OWS,
+/// or visible ASCII, SP, HTAB and obs-text.
+fn head_safe_value() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![Just(b'\t'), 0x20u8..0x7f, 0x80u8..=0xff];
+    prop_oneof![
+        (
+            select(&PLAUSIBLE[..]),
+            select(&["", " ", "\t", "  "][..]),
+            select(&["", " ", "\t"][..])
+        )
+            .prop_map(|(v, l, r)| format!("{l}{v}{r}").into_bytes()),
+        proptest::collection::vec(byte, 0..40),
+    ]
+}
+
+/// Any bytes at all, CR, LF and NUL included.
+fn any_value() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        head_safe_value(),
+        proptest::collection::vec(any::<u8>(), 0..40)
+    ]
+}
+
+fn method() -> impl Strategy<Value = &'static str> {
+    select(&["GET", "OPTIONS", "POST", "PUT", "options", "DELETE"][..])
+}
+
+fn request(
+    value: impl Strategy<Value = Vec<u8>>,
+) -> impl Strategy<Value = (&'static str, Vec<(&'static str, Vec<u8>)>)> {
+    (
+        method(),
+        proptest::collection::vec((select(&NAMES[..]), value), 0..7),
+    )
+}
+
+fn head(method: &str, headers: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut out = format!("{method} / HTTP/1.1\r\nHost: api.test\r\n").into_bytes();
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Every policy of `policies.json`, compiled once.
+fn policies() -> &'static [(String, Policy)] {
+    static POLICIES: OnceLock<Vec<(String, Policy)>> = OnceLock::new();
+    POLICIES.get_or_init(|| common::load_policies().into_iter().collect())
+}
+
+fn policy_index() -> impl Strategy<Value = usize> {
+    0..policies().len()
+}
+
+/// The invariants every decision keeps, whatever the request
+/// (attacks.md P6–P9, DESIGN.md Semantics 4, 8, 9).
+fn check_invariants(policy: &Policy, origins: &[&[u8]], d: &Decision<'_>) -> Result<(), String> {
+    let mut acao = Vec::new();
+    for h in d.headers() {
+        if !common::RESPONSE_NAMES.contains(&h.name) {
+            return Err(format!("unexpected header name {:?}", h.name));
+        }
+        if !common::is_safe_value(h.value) {
+            return Err(format!("unsafe value in {}: {:?}", h.name, h.value));
+        }
+        if h.name == "Access-Control-Allow-Origin" {
+            acao.push(h.value);
+        }
+    }
+    if acao.len() > 1 {
+        return Err(format!("{} ACAO headers", acao.len()));
+    }
+    if let Some(&value) = acao.first() {
+        let echoes = origins.len() == 1 && trim_ows(origins[0]) == value;
+        if value != b"*" && !echoes {
+            return Err(format!(
+                "ACAO {:?} is neither * nor the request Origin {origins:?}",
+                value
+            ));
+        }
+    }
+    if let Some(acac) = d.header("Access-Control-Allow-Credentials") {
+        if acac != b"true" {
+            return Err(format!("ACAC {acac:?}"));
+        }
+        match acao.first() {
+            None => return Err("ACAC without ACAO".into()),
+            Some(&b"*") => return Err("ACAO * with ACAC".into()),
+            Some(_) => {}
+        }
+    }
+    if policy.report_only() {
+        if !d.headers().is_empty() || d.status() != 0 {
+            return Err("report-only decision changes the response".into());
+        }
+    } else {
+        let varies = d
+            .header("Vary")
+            .is_some_and(|v| v.split(|&b| b == b',').any(|t| trim_ows(t) == b"Origin"));
+        if !varies {
+            return Err("no Vary: Origin".into());
+        }
+    }
+    Ok(())
+}
+
+fn origin_values<'a>(headers: &'a [(&str, Vec<u8>)]) -> Vec<&'a [u8]> {
+    headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("origin"))
+        .map(|(_, v)| &v[..])
+        .collect()
+}
+
+// -------------------------------------------------------------- properties
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// P1/P2: an anonymous policy allows exactly the origins the naive
+    /// matcher allows, and echoes them byte for byte.
+    #[test]
+    fn matches_the_reference(ps in patterns(), extra in proptest::collection::vec(origin(), 0..8),
+                             sub in select(&LABELS[..]), port in select(&["", ":8080", ":9"][..])) {
+        let policy = anonymous_policy(&ps);
+        let mut candidates = instances(&ps, sub, port);
+        candidates.extend(extra);
+        for o in &candidates {
+            let want = reference_allows(&ps, o);
+            let got = allowed_origin(&policy, o);
+            prop_assert_eq!(got.is_some(), want, "origin {} under {:?}", o, ps);
+            if let Some(acao) = got {
+                prop_assert_eq!(acao, o.trim_matches([' ', '\t']).as_bytes().to_vec());
+            }
+        }
+    }
+
+    /// P3: permuting and duplicating patterns changes no decision.
+    #[test]
+    fn pattern_order_is_irrelevant(ps in patterns().prop_flat_map(|ps| (Just(ps.clone()), Just(ps).prop_shuffle())),
+                                   dup in any::<prop::sample::Index>(),
+                                   extra in proptest::collection::vec(origin(), 0..8),
+                                   sub in select(&LABELS[..])) {
+        let (original, mut shuffled) = ps;
+        shuffled.push(dup.get(&original[..]).clone());
+        let a = anonymous_policy(&original);
+        let b = anonymous_policy(&shuffled);
+        let mut candidates = instances(&original, sub, ":8080");
+        candidates.extend(extra);
+        for o in &candidates {
+            prop_assert_eq!(allowed_origin(&a, o), allowed_origin(&b, o), "origin {}", o);
+        }
+    }
+
+    /// P5: every one-byte edit of an allowed origin is denied unless the
+    /// reference admits the edited origin too.
+    #[test]
+    fn mutation_neighbourhood(ps in patterns(), which in any::<prop::sample::Index>(),
+                              sub in select(&LABELS[..])) {
+        let policy = anonymous_policy(&ps);
+        let base = instance(which.get::<String>(&ps), sub, ":8080");
+        prop_assume!(corsgate::is_serialized_origin(base.as_bytes()));
+        prop_assert!(allowed_origin(&policy, &base).is_some(), "{} must be allowed by {:?}", base, ps);
+        for edited in neighbourhood(&base) {
+            let got = allowed_origin(&policy, &edited).is_some();
+            prop_assert_eq!(got, reference_allows(&ps, &edited), "edit {:?} of {} under {:?}", edited, base, ps);
+        }
+    }
+
+    /// The raw head, the header list and the view give the same decision.
+    #[test]
+    fn three_forms_agree(p in policy_index(), (m, headers) in request(head_safe_value())) {
+        let policy = &policies()[p].1;
+        let raw = head(m, &headers);
+        let pairs: Vec<(&[u8], &[u8])> = headers.iter().map(|(n, v)| (n.as_bytes(), &v[..])).collect();
+        let mut view = RequestView::new(m.as_bytes());
+        for &(n, v) in &pairs {
+            view.add_header(n, v);
+        }
+        let from_head = policy.evaluate_head(&raw);
+        let from_list = policy.evaluate(m.as_bytes(), &pairs);
+        let from_view = policy.evaluate_view(&view);
+        prop_assert_eq!(from_head, from_list, "head vs list, policy {}", &policies()[p].0);
+        prop_assert_eq!(from_list, from_view, "list vs view, policy {}", &policies()[p].0);
+        let checked = check_invariants(policy, &origin_values(&headers), &from_list);
+        prop_assert!(checked.is_ok(), "{:?}", checked);
+    }
+
+    /// P6–P9 on arbitrary header values (CR, LF, NUL, obs-text included):
+    /// safe output bytes, one ACAO that is `*` or the request Origin, never
+    /// `*` with credentials, Vary: Origin unless report-only.
+    #[test]
+    fn invariants_hold_for_any_values(p in policy_index(), (m, headers) in request(any_value())) {
+        let policy = &policies()[p].1;
+        let pairs: Vec<(&[u8], &[u8])> = headers.iter().map(|(n, v)| (n.as_bytes(), &v[..])).collect();
+        let d = policy.evaluate(m.as_bytes(), &pairs);
+        let checked = check_invariants(policy, &origin_values(&headers), &d);
+        prop_assert!(checked.is_ok(), "policy {}: {:?}", &policies()[p].0, checked);
+        // The same bytes in a raw head: a value with a line break in it
+        // changes which lines the head holds, so the echo is checked against
+        // the Origin lines the scanner itself found.
+        let raw = head(m, &headers);
+        let d = policy.evaluate_head(&raw);
+        let scanned: Vec<&[u8]> = match corsgate::scan_head(&raw).map(|v| v.origin) {
+            Ok(Field::One(v)) => vec![v],
+            Ok(Field::Repeated) => vec![b"", b""],
+            _ => Vec::new(),
+        };
+        let checked = check_invariants(policy, &scanned, &d);
+        prop_assert!(checked.is_ok(), "policy {} (head): {:?}", &policies()[p].0, checked);
+    }
+
+    /// No panic and safe output on arbitrary bytes as a raw head.
+    #[test]
+    fn arbitrary_bytes_as_a_head(p in policy_index(), bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let policy = &policies()[p].1;
+        let d = policy.evaluate_head(&bytes);
+        for h in d.headers() {
+            prop_assert!(common::is_safe_value(h.value), "{:?}", h);
+            // A random head can only be allowed under an origin it holds.
+            if h.name == "Access-Control-Allow-Origin" && h.value != b"*" {
+                prop_assert!(bytes.windows(h.value.len()).any(|w| w == h.value));
+            }
+        }
+    }
+
+    /// No panic and safe output on vector heads with a few random edits.
+    #[test]
+    fn mutated_vector_heads(p in policy_index(), which in any::<prop::sample::Index>(),
+                            edits in proptest::collection::vec((0u8..3, any::<prop::sample::Index>(), any::<u8>()), 1..5)) {
+        let heads = vector_heads();
+        let mut bytes = which.get(&heads[..]).clone();
+        for (op, at, byte) in edits {
+            let i = at.index(bytes.len() + 1);
+            match op {
+                0 => bytes.insert(i, byte),
+                1 if i < bytes.len() => { bytes.remove(i); }
+                _ if i < bytes.len() => bytes[i] = byte,
+                _ => bytes.push(byte),
+            }
+        }
+        let policy = &policies()[p].1;
+        let d = policy.evaluate_head(&bytes);
+        for h in d.headers() {
+            prop_assert!(common::is_safe_value(h.value), "{:?}", h);
+        }
+        prop_assert!(d.headers().len() <= corsgate::MAX_HEADERS);
+    }
+}
+
+/// The raw heads of the vector files (small ones: mutation is about
+/// framing, not size).
+fn vector_heads() -> &'static Vec<Vec<u8>> {
+    static HEADS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    HEADS.get_or_init(|| {
+        common::load_cases()
+            .iter()
+            .map(common::Case::head_bytes)
+            .filter(|h| h.len() <= 4096)
+            .collect()
+    })
+}
+
+/// The models themselves, on the attacks they must tell apart.
+#[test]
+fn reference_matcher_sanity() {
+    assert!(naive_match("https://foo.com", "https://foo.com"));
+    assert!(!naive_match("https://foo.com", "https://barfoo.com"));
+    assert!(naive_match("https://*.foo.com", "https://a.b.foo.com"));
+    assert!(!naive_match("https://*.foo.com", "https://foo.com"));
+    assert!(!naive_match("https://*.foo.com", "https://barfoo.com"));
+    assert!(!naive_match("https://*.foo.com", "https://a.foo.com:8080"));
+    assert!(naive_match("https://*.foo.com:*", "https://a.foo.com:8080"));
+    assert!(naive_match("http://localhost:*", "http://localhost"));
+    assert!(naive_match("http://localhost:*", "http://localhost:1"));
+    assert!(!naive_match(
+        "http://localhost:*",
+        "http://localhost.evil.com"
+    ));
+    assert!(!naive_match("https://foo.com", "http://foo.com"));
+    assert!(!neighbourhood("https://a.com").is_empty());
+}
