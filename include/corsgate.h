@@ -429,6 +429,125 @@ struct corsgate_slice corsgate_result_str(uint32_t result);
 // `builder_out` is writable.
 corsgate_result corsgate_builder_new(struct corsgate_builder **builder_out);
 
+// Adds an allowed origin or origin pattern (`origins`):
+// `https://app.example.com`, `https://*.example.com`,
+// `http://localhost:*` or `*`.
+//
+// The text is UTF-8 (`CORSGATE_RESULT_INVALID_UTF8` otherwise), not
+// NUL-terminated, and copied: the caller may reuse it at once. Whether it
+// is acceptable is checked by `corsgate_builder_build`.
+//
+// # Safety
+//
+// `builder` is a live builder; `value` points to `value_len` readable
+// bytes (or is NULL with length 0).
+corsgate_result corsgate_builder_add_origin(struct corsgate_builder *builder,
+                                            const uint8_t *value,
+                                            size_t value_len);
+
+// Adds an allowed method (`methods`). GET, HEAD and POST are always
+// allowed; `*` allows any method.
+//
+// The text is UTF-8 (`CORSGATE_RESULT_INVALID_UTF8` otherwise), not
+// NUL-terminated, and copied: the caller may reuse it at once. Whether it
+// is acceptable is checked by `corsgate_builder_build`.
+//
+// # Safety
+//
+// `builder` is a live builder; `value` points to `value_len` readable
+// bytes (or is NULL with length 0).
+corsgate_result corsgate_builder_add_method(struct corsgate_builder *builder,
+                                            const uint8_t *value,
+                                            size_t value_len);
+
+// Adds an allowed request header name (`request_headers`). `*` allows
+// any name except `authorization`.
+//
+// The text is UTF-8 (`CORSGATE_RESULT_INVALID_UTF8` otherwise), not
+// NUL-terminated, and copied: the caller may reuse it at once. Whether it
+// is acceptable is checked by `corsgate_builder_build`.
+//
+// # Safety
+//
+// `builder` is a live builder; `value` points to `value_len` readable
+// bytes (or is NULL with length 0).
+corsgate_result corsgate_builder_add_request_header(struct corsgate_builder *builder,
+                                                    const uint8_t *value,
+                                                    size_t value_len);
+
+// Adds a response header name scripts may read (`expose_headers`).
+//
+// The text is UTF-8 (`CORSGATE_RESULT_INVALID_UTF8` otherwise), not
+// NUL-terminated, and copied: the caller may reuse it at once. Whether it
+// is acceptable is checked by `corsgate_builder_build`.
+//
+// # Safety
+//
+// `builder` is a live builder; `value` points to `value_len` readable
+// bytes (or is NULL with length 0).
+corsgate_result corsgate_builder_add_expose_header(struct corsgate_builder *builder,
+                                                   const uint8_t *value,
+                                                   size_t value_len);
+
+// Allows credentialed requests (`credentials`, default false).
+//
+// # Safety
+//
+// `builder` is a live builder.
+corsgate_result corsgate_builder_set_credentials(struct corsgate_builder *builder, bool value);
+
+// How long browsers may cache a preflight, in seconds (`max_age`,
+// 0..=86400, checked at build; by default no header is sent).
+//
+// # Safety
+//
+// `builder` is a live builder.
+corsgate_result corsgate_builder_set_max_age(struct corsgate_builder *builder, int64_t value);
+
+// Answers Private Network Access preflights (`private_network`,
+// default false).
+//
+// # Safety
+//
+// `builder` is a live builder.
+corsgate_result corsgate_builder_set_private_network(struct corsgate_builder *builder, bool value);
+
+// The status of an allowed preflight (`preflight_status`): 204 (the
+// default) or 200, checked at build.
+//
+// # Safety
+//
+// `builder` is a live builder.
+corsgate_result corsgate_builder_set_preflight_status(struct corsgate_builder *builder,
+                                                      int64_t value);
+
+// Allows clear-text non-loopback origins with credentials
+// (`dangerously_allow_insecure_origins`, default false).
+//
+// # Safety
+//
+// `builder` is a live builder.
+corsgate_result corsgate_builder_set_dangerously_allow_insecure_origins(struct corsgate_builder *builder,
+                                                                        bool value);
+
+// Allows `*.` patterns over public suffixes with credentials
+// (`dangerously_allow_public_suffix_subdomains`, default false).
+//
+// # Safety
+//
+// `builder` is a live builder.
+corsgate_result corsgate_builder_set_dangerously_allow_public_suffix_subdomains(struct corsgate_builder *builder,
+                                                                                bool value);
+
+// Allows the `null` origin (`dangerously_allow_null_origin`, default
+// false).
+//
+// # Safety
+//
+// `builder` is a live builder.
+corsgate_result corsgate_builder_set_dangerously_allow_null_origin(struct corsgate_builder *builder,
+                                                                   bool value);
+
 // What to do with denied preflights (`denied_preflight`): a
 // `corsgate_denied_preflight` value; anything else is
 // `CORSGATE_RESULT_INVALID_ARGUMENT`.
