@@ -53,7 +53,12 @@ fn classify_block(block: &[u8; BLOCK]) -> Masks {
 /// Accepts CRLF and bare-LF line ends. Bytes after the terminating empty
 /// line (a body) are ignored.
 pub fn scan_head(head: &[u8]) -> Result<RequestView<'_>, ScanError> {
-    let buf = head.get(..MAX_HEAD_BYTES).unwrap_or(head);
+    let buf = match head.get(..MAX_HEAD_BYTES) {
+        // A CR on the cap's last byte may pair with an LF beyond it: that is
+        // running out of room, not broken framing.
+        Some(cut) if head.len() > MAX_HEAD_BYTES => cut.strip_suffix(b"\r").unwrap_or(cut),
+        _ => head,
+    };
     let truncated = |_| {
         if head.len() > MAX_HEAD_BYTES {
             ScanError::TooLarge
