@@ -1,0 +1,45 @@
+"""corsgate: a zero-allocation CORS engine, from Python.
+
+Compile a policy once, evaluate every request with one call into the Rust
+engine, and add the headers it returns::
+
+    import corsgate
+
+    policy = corsgate.Policy(
+        origins=["https://app.example.com", "https://*.example.com"],
+        methods=["GET", "POST", "PUT"],
+        request_headers=["content-type", "authorization"],
+        credentials=True,
+        max_age=600,
+    )
+    d = policy.evaluate("OPTIONS", [
+        ("Origin", "https://app.example.com"),
+        ("Access-Control-Request-Method", "PUT"),
+    ])
+    d.kind, d.allowed, d.reason, d.status   # ('preflight', True, 'ok', 204)
+    d.headers                               # [('Access-Control-Allow-Origin', ...), ...]
+
+For web applications use the middleware: :mod:`corsgate.asgi` (Starlette,
+FastAPI and any ASGI app) or :mod:`corsgate.wsgi` (Flask, Django and any
+WSGI app).
+
+The package loads its bundled ``libcorsgate`` and checks, at import, that
+the library speaks the C ABI version it was written for.
+"""
+
+from ._ffi import ABI_VERSION, LIBRARY_VERSION, MAX_HEADERS
+from ._policy import BuildError, Decision, Policy, PolicyError
+
+__all__ = [
+    "ABI_VERSION",
+    "BuildError",
+    "Decision",
+    "LIBRARY_VERSION",
+    "MAX_HEADERS",
+    "Policy",
+    "PolicyError",
+    "__version__",
+]
+
+#: The version of the Python package (and of the library it bundles).
+__version__ = "0.1.0"

@@ -1,0 +1,178 @@
+"""ASGI middleware: corsgate in front of Starlette, FastAPI or any ASGI app.
+
+A drop-in for ``starlette.middleware.cors.CORSMiddleware``::
+
+    from corsgate.asgi import CORSMiddleware
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["https://app.example.com", "https://*.example.com"],
+        allow_methods=["GET", "POST", "PUT"],
+        allow_headers=["authorization", "x-request-id"],
+        allow_credentials=True,
+    )
+
+or with a compiled policy: ``app.add_middleware(CORSMiddleware,
+policy=corsgate.Policy.from_file("cors.toml"))``.
+
+Behaviour:
+
+* preflights are answered by the middleware (204, or the policy's
+  ``preflight_status``; 403 without CORS headers when denied, unless the
+  policy forwards denied preflights to the application);
+* every other HTTP response, the application's error responses included,
+  gets the decision's headers: ``Access-Control-*`` headers replace any the
+  application set under the same names, and ``Vary`` is appended to, never
+  replaced;
+* when the application raises before starting a response, the middleware
+  answers 500 with the CORS headers (so the browser shows the error instead
+  of a CORS failure) and re-raises the exception for the server to log;
+* WebSocket and lifespan scopes pass through untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Collection, MutableMapping, Optional
+
+from ._options import policy_from_options
+from ._policy import Policy
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_VARY = b"vary"
+_ERROR_BODY = b"Internal Server Error"
+
+
+def merge_headers(existing: Any, cors: Any) -> list:
+    """The response headers with the CORS headers added.
+
+    Headers named like a CORS header are replaced by it; ``Vary`` tokens
+    are appended to the first existing ``Vary`` header (skipping tokens it
+    already has, and leaving ``Vary: *`` alone).
+    """
+    owned = {name for name, _ in cors}
+    merged = []
+    vary_at = -1
+    for name, value in existing:
+        lowered = bytes(name).lower()
+        if lowered == _VARY:
+            if vary_at < 0:
+                vary_at = len(merged)
+                merged.append((name, value))
+                continue
+        elif lowered in owned:
+            continue
+        merged.append((name, value))
+    for name, value in cors:
+        if name == _VARY and vary_at >= 0:
+            vary_name, current = merged[vary_at]
+            merged[vary_at] = (vary_name, _append_vary(bytes(current), value))
+        else:
+            merged.append((name, value))
+    return merged
+
+
+def _append_vary(current: bytes, extra: bytes) -> bytes:
+    present = {t.strip().lower() for t in current.split(b",")}
+    if b"*" in present:
+        return current
+    added = [t for t in extra.split(b", ") if t.lower() not in present]
+    if not added:
+        return current
+    return b", ".join(([current] if current.strip() else []) + added)
+
+
+class CORSMiddleware:
+    """ASGI CORS middleware backed by a corsgate :class:`~corsgate.Policy`.
+
+    Takes Starlette's keywords (see :mod:`corsgate._options` for the exact
+    mapping) or ``policy=`` a compiled policy, not both.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allow_origins: Collection[str] = (),
+        allow_methods: Collection[str] = ("GET",),
+        allow_headers: Collection[str] = (),
+        allow_credentials: bool = False,
+        allow_origin_regex: Optional[str] = None,
+        allow_private_network: bool = False,
+        expose_headers: Collection[str] = (),
+        max_age: Optional[int] = 600,
+        *,
+        policy: Optional[Policy] = None,
+    ) -> None:
+        if policy is None:
+            policy = policy_from_options(
+                allow_origins=allow_origins,
+                allow_methods=allow_methods,
+                allow_headers=allow_headers,
+                allow_credentials=allow_credentials,
+                allow_origin_regex=allow_origin_regex,
+                allow_private_network=allow_private_network,
+                expose_headers=expose_headers,
+                max_age=max_age,
+            )
+        elif not isinstance(policy, Policy):
+            raise TypeError(
+                f"policy must be a corsgate.Policy, not {type(policy).__name__}"
+            )
+        elif allow_origins:
+            raise TypeError("pass either policy= or the allow_* keywords, not both")
+        self.app = app
+        self.policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        decision = self.policy.evaluate(scope["method"], scope["headers"])
+        cors = decision.raw_headers
+        if decision.status:
+            # A preflight the policy answers (allowed, or denied and not
+            # forwarded): the application never sees it.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": decision.status,
+                    "headers": cors + [(b"content-length", b"0")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if not cors:
+            # Report-only mode: nothing about the response changes.
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_with_cors(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = dict(message)
+                message["headers"] = merge_headers(message.get("headers", ()), cors)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_cors)
+        except Exception:
+            if not started:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(_ERROR_BODY)).encode()),
+                        ]
+                        + cors,
+                    }
+                )
+                await send({"type": "http.response.body", "body": _ERROR_BODY})
+            raise
