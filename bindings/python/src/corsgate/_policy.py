@@ -104,7 +104,7 @@ def _encode(value: object, what: str) -> bytes:
     bytes; code points above U+00FF become UTF-8. Either way a non-ASCII
     character stays non-ASCII, so the engine refuses it where it matters.
     """
-    if isinstance(value, bytes):
+    if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     if isinstance(value, str):
         try:
