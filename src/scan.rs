@@ -37,15 +37,45 @@ struct Masks {
     ctl: u64,
 }
 
+/// Bit 0 of each byte of a flag word, the lane [`gather`] reads.
+const LANES: u64 = 0x0101_0101_0101_0101;
+
+/// Packs bit 0 of each of the 8 bytes of `lanes` (all other bits clear)
+/// into an 8-bit mask, byte `i` to bit `i`. Bit `8i` times `2^(56 - 7i)`
+/// lands on bit `56 + i`; the other products fall on distinct bits below 56,
+/// so nothing carries into the top byte.
+#[inline(always)]
+fn gather(lanes: u64) -> u64 {
+    lanes.wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// Builds the masks in two steps, because a loop that shifts one bit per
+/// byte into a `u64` does not vectorise (LLVM emits 64 compare-and-shift
+/// sequences for it): first a plain byte map into flag bytes, which becomes
+/// SIMD compares, then one multiply per 8 bytes per mask to pack the flags.
 #[inline(always)]
 fn classify_block(block: &[u8; BLOCK]) -> Masks {
-    let (mut lf, mut cr, mut ctl) = (0u64, 0u64, 0u64);
-    for (i, &b) in block.iter().enumerate() {
-        lf |= u64::from(b == b'\n') << i;
-        cr |= u64::from(b == b'\r') << i;
-        ctl |= u64::from((b < 0x20 && b != b'\t' && b != b'\r' && b != b'\n') || b == 0x7f) << i;
+    let mut flags = [0u8; BLOCK];
+    for (f, &b) in flags.iter_mut().zip(block) {
+        let ctl = (b < 0x20 && b != b'\t' && b != b'\r' && b != b'\n') || b == 0x7f;
+        *f = u8::from(b == b'\n') | (u8::from(b == b'\r') << 1) | (u8::from(ctl) << 2);
     }
-    Masks { lf, cr, ctl }
+    let any = flags.iter().fold(0u8, |acc, &f| acc | f);
+    let mut m = Masks { lf: 0, cr: 0, ctl: 0 };
+    for (k, word) in flags.chunks_exact(8).enumerate() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        let shift = 8 * k;
+        m.lf |= gather(w & LANES) << shift;
+        if any & 2 != 0 {
+            m.cr |= gather((w >> 1) & LANES) << shift;
+        }
+        if any & 4 != 0 {
+            m.ctl |= gather((w >> 2) & LANES) << shift;
+        }
+    }
+    m
 }
 
 /// Scans a raw request head into a [`RequestView`].
@@ -295,6 +325,25 @@ mod tests {
                 "p".repeat(pad)
             );
             assert_eq!(scan(&bad), Err(ScanError::Malformed), "pad {pad}");
+        }
+    }
+
+    #[test]
+    fn block_masks_match_a_bytewise_reading() {
+        let mut block = [0u8; BLOCK];
+        for seed in 0u32..64 {
+            for (i, b) in block.iter_mut().enumerate() {
+                // Every byte value, in many positions and neighbourhoods.
+                *b = (i as u32 * 131 + seed * 17) as u8;
+            }
+            let m = classify_block(&block);
+            for (i, &b) in block.iter().enumerate() {
+                let bit = |mask: u64| mask >> i & 1 == 1;
+                assert_eq!(bit(m.lf), b == b'\n', "lf byte {b:#x} at {i}");
+                assert_eq!(bit(m.cr), b == b'\r', "cr byte {b:#x} at {i}");
+                let ctl = (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || b == 0x7f;
+                assert_eq!(bit(m.ctl), ctl, "ctl byte {b:#x} at {i}");
+            }
         }
     }
 
