@@ -61,7 +61,11 @@ fn classify_block(block: &[u8; BLOCK]) -> Masks {
         *f = u8::from(b == b'\n') | (u8::from(b == b'\r') << 1) | (u8::from(ctl) << 2);
     }
     let any = flags.iter().fold(0u8, |acc, &f| acc | f);
-    let mut m = Masks { lf: 0, cr: 0, ctl: 0 };
+    let mut m = Masks {
+        lf: 0,
+        cr: 0,
+        ctl: 0,
+    };
     for (k, word) in flags.chunks_exact(8).enumerate() {
         let mut w = [0u8; 8];
         w.copy_from_slice(word);
