@@ -473,7 +473,11 @@ class Policy:
         fields stay repeated. Only the CORS request fields are read: other
         headers are skipped without being converted or type-checked.
         """
-        m = method if type(method) is bytes else _encode(method, "method")
+        m = (
+            method
+            if type(method) is bytes
+            else _METHODS.get(method) or _encode(method, "method")
+        )
         if type(headers) is not list and type(headers) is not tuple:
             headers = list(headers)
         try:
@@ -594,6 +598,10 @@ class Policy:
 
 
 _one_header = _ffi.header_array(1).pack
+# str methods seen in practice, pre-encoded (servers hand methods as str).
+_METHODS = {
+    m: m.encode() for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")
+}
 _first = itemgetter(0)
 _is_field_length = _FIELD_LENGTHS.__contains__
 
