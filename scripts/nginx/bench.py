@@ -172,7 +172,9 @@ http {{
 
 def raw_request(kind):
     method, headers = REQUESTS[kind]
-    lines = [f"{method} / HTTP/1.1", "Host: bench.local"] + [f"{n}: {v}" for n, v in headers]
+    lines = [f"{method} / HTTP/1.1", "Host: bench.local"] + [
+        f"{n}: {v}" for n, v in headers
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -209,7 +211,12 @@ def instructions(variant, kind, count, tmp, port):
         variant,
         port,
         tmp,
-        wrapper=["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={out}"],
+        wrapper=[
+            "valgrind",
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            f"--cachegrind-out-file={out}",
+        ],
     )
     try:
         send(port, kind, count, check=variant != "A")
@@ -230,7 +237,16 @@ def wrk(port, kind, seconds, tmp):
         for n, v in headers:
             f.write(f'wrk.headers["{n}"] = "{v}"\n')
     p = subprocess.run(
-        ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", script, f"http://127.0.0.1:{port}/"],
+        [
+            "wrk",
+            "-t1",
+            "-c16",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            script,
+            f"http://127.0.0.1:{port}/",
+        ],
         stdout=subprocess.PIPE,
         check=True,
         timeout=seconds + 60,
@@ -250,7 +266,9 @@ def free_port():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="fewer requests, shorter wrk runs")
+    ap.add_argument(
+        "--quick", action="store_true", help="fewer requests, shorter wrk runs"
+    )
     ap.add_argument("--no-wrk", action="store_true")
     args = ap.parse_args()
     low, high = (100, 600) if args.quick else (500, 5500)
@@ -266,20 +284,31 @@ def main():
             a = instructions(variant, kind, low, tmp, free_port())
             b = instructions(variant, kind, high, tmp, free_port())
             ins[variant, kind] = (b - a) / (high - low)
-            print(f"{variant} {kind}: {ins[variant, kind]:.0f} instr/request", file=sys.stderr)
+            print(
+                f"{variant} {kind}: {ins[variant, kind]:.0f} instr/request",
+                file=sys.stderr,
+            )
 
     print("### Instructions per request (cachegrind, user space)\n")
-    print(f"Difference of {high} and {low} requests on one keep-alive connection, "
-          "single-process nginx (`master_process off`).\n")
-    print("| request | A: no CORS | B: map + add_header + if | C: module | B − A | C − A | (C − A) / (B − A) |")
+    print(
+        f"Difference of {high} and {low} requests on one keep-alive connection, "
+        "single-process nginx (`master_process off`).\n"
+    )
+    print(
+        "| request | A: no CORS | B: map + add_header + if | C: module | B − A | C − A | (C − A) / (B − A) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for kind in REQUESTS:
         a, b, c = (ins[v, kind] for v in "ABC")
-        print(f"| {kind} | {a:,.0f} | {b:,.0f} | {c:,.0f} | {b - a:,.0f} | {c - a:,.0f} | {(c - a) / (b - a):.2f} |")
+        print(
+            f"| {kind} | {a:,.0f} | {b:,.0f} | {c:,.0f} | {b - a:,.0f} | {c - a:,.0f} | {(c - a) / (b - a):.2f} |"
+        )
 
     if not args.no_wrk:
         print("\n### wrk (1 thread, 16 connections, keep-alive)\n")
-        print(f"{seconds} s per run, nginx with one worker process (`master_process off`).\n")
+        print(
+            f"{seconds} s per run, nginx with one worker process (`master_process off`).\n"
+        )
         print("| request | variant | req/s | p99 (ms) |")
         print("|---|---|---:|---:|")
         for kind in REQUESTS:

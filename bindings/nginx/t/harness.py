@@ -94,8 +94,12 @@ class Nginx:
     def __init__(self, http_body, master=False, prefix=None):
         self.prefix = prefix or Prefix()
         self.port = free_port()
-        body = http_body.replace("@PORT@", str(self.port)).replace("@PREFIX@", self.prefix.path)
-        self.conf = self.prefix.file("nginx.conf", main_conf(self.prefix.path, body, master))
+        body = http_body.replace("@PORT@", str(self.port)).replace(
+            "@PREFIX@", self.prefix.path
+        )
+        self.conf = self.prefix.file(
+            "nginx.conf", main_conf(self.prefix.path, body, master)
+        )
         self.proc = None
 
     def __enter__(self):
@@ -138,7 +142,9 @@ class Nginx:
 
     def error_log(self):
         try:
-            with open(os.path.join(self.prefix.path, "logs", "error.log"), encoding="utf-8") as f:
+            with open(
+                os.path.join(self.prefix.path, "logs", "error.log"), encoding="utf-8"
+            ) as f:
                 return f.read()
         except OSError:
             return ""

@@ -171,7 +171,9 @@ def test_auth_basic_401_carries_cors_headers(nginx):
     assert r.status == 401
     assert r.get("Access-Control-Allow-Origin") == APP
     assert r.get("Vary") == "Origin"
-    ok = nginx.request("GET", "/auth/", [("Origin", APP), ("Authorization", "Basic dTpw")])
+    ok = nginx.request(
+        "GET", "/auth/", [("Origin", APP), ("Authorization", "Basic dTpw")]
+    )
     assert ok.status == 200 and ok.body == b"static\n"
     assert ok.get("Access-Control-Allow-Origin") == APP
 
@@ -265,7 +267,9 @@ def test_nested_locations_inherit(nginx):
 
 
 def test_other_server_has_no_cors(nginx):
-    r = nginx.request("GET", "/", [("Origin", APP), ("Host", "plain.local")], host=False)
+    r = nginx.request(
+        "GET", "/", [("Origin", APP), ("Host", "plain.local")], host=False
+    )
     assert r.body == b"plain\n" and r.cors() == []
 
 
@@ -305,5 +309,7 @@ def test_log_variables(nginx):
 
 
 def _log(nginx):
-    with open(os.path.join(nginx.prefix.path, "logs", "cors.log"), encoding="utf-8") as f:
+    with open(
+        os.path.join(nginx.prefix.path, "logs", "cors.log"), encoding="utf-8"
+    ) as f:
         return f.read()

@@ -12,7 +12,9 @@ def check(server_body, files=None):
         for name, text in (files or {}).items():
             prefix.file(name, text)
         body = "    server {\n        listen 127.0.0.1:1;\n" + server_body + "\n    }\n"
-        conf = prefix.file("nginx.conf", main_conf(prefix.path, body.replace("@PREFIX@", prefix.path)))
+        conf = prefix.file(
+            "nginx.conf", main_conf(prefix.path, body.replace("@PREFIX@", prefix.path))
+        )
         code, out = nginx_test(conf, prefix.path)
         with open(conf, encoding="utf-8") as f:
             text = f.read()
@@ -34,17 +36,45 @@ def test_valid_configuration_passes():
 @pytest.mark.parametrize(
     "directives, kind, value",
     [
-        ("cors_allow_origins HTTPS://App.Example.com;", "uppercase_origin", "HTTPS://App.Example.com"),
-        ("cors_allow_origins *; cors_allow_credentials on;", "wildcard_with_credentials", "*"),
-        ("cors_allow_origins https://a.example:443;", "default_port", "https://a.example:443"),
-        ("cors_allow_origins https://a.example; cors_allow_methods TRACE;", "forbidden_method", "TRACE"),
-        ("cors_allow_origins https://a.example; cors_max_age 2d;", "max_age_out_of_range", "172800"),
-        ("cors_allow_origins https://a.example; cors_preflight_status 201;", "invalid_preflight_status", "201"),
+        (
+            "cors_allow_origins HTTPS://App.Example.com;",
+            "uppercase_origin",
+            "HTTPS://App.Example.com",
+        ),
+        (
+            "cors_allow_origins *; cors_allow_credentials on;",
+            "wildcard_with_credentials",
+            "*",
+        ),
+        (
+            "cors_allow_origins https://a.example:443;",
+            "default_port",
+            "https://a.example:443",
+        ),
+        (
+            "cors_allow_origins https://a.example; cors_allow_methods TRACE;",
+            "forbidden_method",
+            "TRACE",
+        ),
+        (
+            "cors_allow_origins https://a.example; cors_max_age 2d;",
+            "max_age_out_of_range",
+            "172800",
+        ),
+        (
+            "cors_allow_origins https://a.example; cors_preflight_status 201;",
+            "invalid_preflight_status",
+            "201",
+        ),
         ("cors_allow_methods PUT;", "no_origins", ""),
     ],
 )
 def test_inline_policy_errors(directives, kind, value):
-    body = "        location /x/ {\n            return 200;\n            " + directives + "\n        }"
+    body = (
+        "        location /x/ {\n            return 200;\n            "
+        + directives
+        + "\n        }"
+    )
     code, out, conf, text = check(body)
     assert code != 0
     # the engine's kind and value, at the line of the policy's directives
@@ -94,5 +124,7 @@ def test_duplicate_setting():
 
 
 def test_bad_enum_value():
-    code, out, _, _ = check("        cors_allow_origins https://a.example;\n        cors_mode audit;")
+    code, out, _, _ = check(
+        "        cors_allow_origins https://a.example;\n        cors_mode audit;"
+    )
     assert code != 0 and 'invalid value "audit"' in out, out

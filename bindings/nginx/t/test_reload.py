@@ -18,7 +18,9 @@ MAX_RSS_GROWTH_KIB = 512
 def policy(generation):
     origins = [f"https://site{i}.example.com" for i in range(999)]
     origins.append(f"https://gen{generation}.example.com")
-    return "origins = [" + ", ".join(f'"{o}"' for o in origins) + "]\ncredentials = true\n"
+    return (
+        "origins = [" + ", ".join(f'"{o}"' for o in origins) + "]\ncredentials = true\n"
+    )
 
 
 def children(pid):
@@ -93,13 +95,17 @@ def test_reload_under_traffic():
                     r = nginx.request("GET", "/", [("Origin", fresh)])
                     if r.get("Access-Control-Allow-Origin") == fresh:
                         break
-                    assert time.monotonic() < deadline, f"reload {gen} did not take effect"
+                    assert (
+                        time.monotonic() < deadline
+                    ), f"reload {gen} did not take effect"
                     time.sleep(0.02)
                 while len(children(master)) != 1:
                     assert time.monotonic() < deadline, "old worker did not exit"
                     time.sleep(0.02)
                 # once the old worker is gone, the old policy is gone too
-                old = nginx.request("GET", "/", [("Origin", f"https://gen{gen - 1}.example.com")])
+                old = nginx.request(
+                    "GET", "/", [("Origin", f"https://gen{gen - 1}.example.com")]
+                )
                 assert old.get("Access-Control-Allow-Origin") is None
                 (worker,) = children(master)
                 rss[gen] = (rss_kib(worker), rss_kib(master))

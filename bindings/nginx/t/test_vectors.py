@@ -37,7 +37,10 @@ def load():
         policies = json.load(f)
     cases = []
     for name in sorted(os.listdir(VECTORS)):
-        if not name.endswith(".json") or name in ("policies.json", "policy_builds.json"):
+        if not name.endswith(".json") or name in (
+            "policies.json",
+            "policy_builds.json",
+        ):
             continue
         with open(os.path.join(VECTORS, name), encoding="utf-8") as f:
             for case in json.load(f)["cases"]:
@@ -79,14 +82,12 @@ def server():
     locations = []
     for name, toml in policies.items():
         path = prefix.file(f"policies/{name}.toml", toml)
-        locations.append(
-            f"""
+        locations.append(f"""
         location = /p/{location_name(name)} {{
             cors_policy {path};
             add_header X-Cors "$cors_kind $cors_decision $cors_reason" always;
             return 200 "application\\n";
-        }}"""
-        )
+        }}""")
     body = f"""
     server {{
         listen 127.0.0.1:@PORT@;
@@ -111,9 +112,9 @@ def test_vectors_through_nginx(server):
 
     for case in cases:
         if "head" in case:
-            skipped.setdefault("raw head (corsgate's scanner, not nginx's parser)", []).append(
-                case["name"]
-            )
+            skipped.setdefault(
+                "raw head (corsgate's scanner, not nginx's parser)", []
+            ).append(case["name"])
             continue
         if case.get("forms") is not None and "view" not in case["forms"]:
             skipped.setdefault("not a view-form case", []).append(case["name"])
@@ -154,7 +155,9 @@ def test_vectors_through_nginx(server):
             problems.append(f"headers {resp.cors()}, expected {expect['headers']}")
         got = resp.get("X-Cors")
         if got != expected_decision(expect):
-            problems.append(f"variables {got!r}, expected {expected_decision(expect)!r}")
+            problems.append(
+                f"variables {got!r}, expected {expected_decision(expect)!r}"
+            )
         if problems:
             failures.append(f"{case['file']}: {case['name']}: " + "; ".join(problems))
 
