@@ -53,12 +53,13 @@ pub(crate) fn parse(s: &[u8]) -> Option<Origin<'_>> {
     if s.len() > MAX_ORIGIN_BYTES {
         return None;
     }
-    let sep = memchr::memmem::find(s, b"://")?;
+    // A scheme holds no ':', so the first one must open the "://".
+    let sep = memchr::memchr(b':', s)?;
     let (scheme, rest) = s.split_at_checked(sep)?;
     if !is_scheme(scheme) {
         return None;
     }
-    let authority = rest.get(3..)?;
+    let authority = rest.strip_prefix(b"://")?;
     let (host, port) = split_host_port(authority)?;
     let host_kind = classify_host(host)?;
     if let Some(p) = port {
@@ -76,14 +77,45 @@ pub(crate) fn parse(s: &[u8]) -> Option<Origin<'_>> {
     })
 }
 
+/// Byte classes for the one-pass checks below.
+const SCHEME: u8 = 1;
+const DOMAIN: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut class = 0;
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            class = SCHEME | DOMAIN;
+        } else if c == b'+' || c == b'.' {
+            class = SCHEME;
+        } else if c == b'-' {
+            class = SCHEME | DOMAIN;
+        } else if c == b'_' {
+            class = DOMAIN;
+        }
+        // Evaluated at compile time: `b` is always in range.
+        #[allow(clippy::indexing_slicing)]
+        {
+            t[b] = class;
+        }
+        b += 1;
+    }
+    t
+};
+
+#[inline]
+fn class(b: u8) -> u8 {
+    CLASS.get(usize::from(b)).copied().unwrap_or(0)
+}
+
 fn is_scheme(s: &[u8]) -> bool {
     match s.split_first() {
         Some((first, rest)) => {
             s.len() <= MAX_SCHEME_BYTES
                 && first.is_ascii_lowercase()
-                && rest
-                    .iter()
-                    .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+-.".contains(&b))
+                && rest.iter().all(|&b| class(b) & SCHEME != 0)
         }
         None => false,
     }
@@ -132,7 +164,10 @@ fn classify_host(host: &[u8]) -> Option<HostKind> {
     // (`127.1`, `0x7f.0.0.1`, `2130706433`, a trailing dot) never reaches us
     // from a browser.
     let body = host.strip_suffix(b".").unwrap_or(host);
-    let last_label = body.rsplit(|&b| b == b'.').next().unwrap_or(body);
+    let last_label = match memchr::memrchr(b'.', body) {
+        Some(dot) => body.get(dot + 1..).unwrap_or(&[]),
+        None => body,
+    };
     let numeric_tail = !last_label.is_empty()
         && (last_label.iter().all(u8::is_ascii_digit)
             || last_label.starts_with(b"0x")
@@ -146,14 +181,20 @@ fn classify_host(host: &[u8]) -> Option<HostKind> {
 /// Lower-case ASCII labels of `[a-z0-9-_]`, at most one trailing dot.
 fn is_domain(host: &[u8]) -> bool {
     let body = host.strip_suffix(b".").unwrap_or(host);
-    !body.is_empty()
-        && body.split(|&b| b == b'.').all(|label| {
-            !label.is_empty()
-                && label.len() <= MAX_LABEL_BYTES
-                && label.iter().all(|&b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
-                })
-        })
+    let mut label = 0usize;
+    for &b in body {
+        if b == b'.' {
+            if label == 0 {
+                return false;
+            }
+            label = 0;
+        } else if class(b) & DOMAIN != 0 && label < MAX_LABEL_BYTES {
+            label += 1;
+        } else {
+            return false;
+        }
+    }
+    label != 0
 }
 
 fn is_dotted_quad(host: &[u8]) -> bool {
