@@ -27,7 +27,12 @@ async def items(request):
 
 async def own_cors(request):
     return PlainTextResponse(
-        "x", headers={"Access-Control-Allow-Origin": "*", "Vary": "*"}
+        "x",
+        headers={
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Expose-Headers": "x-secret",
+            "Vary": "*",
+        },
     )
 
 
@@ -129,7 +134,13 @@ def test_denied_and_non_cors_requests_vary_on_origin(client: TestClient) -> None
 def test_app_cors_headers_are_replaced_and_vary_star_kept(client: TestClient) -> None:
     r = client.get("/own", headers={"Origin": ORIGIN})
     assert r.headers.get_list("access-control-allow-origin") == [ORIGIN]
+    assert r.headers.get_list("access-control-expose-headers") == ["x-request-id"]
     assert r.headers.get_list("vary") == ["*"]
+    # The policy is the only source of CORS headers: a denied origin gets
+    # none, whatever the application set.
+    r = client.get("/own", headers={"Origin": "https://evil.test"})
+    assert "access-control-allow-origin" not in r.headers
+    assert "access-control-expose-headers" not in r.headers
 
 
 def test_error_responses_get_cors_headers(client: TestClient) -> None:

@@ -573,7 +573,10 @@ class Policy:
 
         Values inside ``source`` (the request input, at ``base``) are sliced
         from it; the others belong to the policy or the library and are
-        cached by address.
+        cached by (address, length). A request address can never equal a
+        cached one: both memory ranges are alive at the same time. (A plain
+        loop: C-level map/zip variants measured twice as slow for the usual
+        one to six headers.)
         """
         names = _NAME_BYTES
         values = self._values

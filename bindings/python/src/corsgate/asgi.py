@@ -21,9 +21,9 @@ Behaviour:
   ``preflight_status``; 403 without CORS headers when denied, unless the
   policy forwards denied preflights to the application);
 * every other HTTP response, the application's error responses included,
-  gets the decision's headers: ``Access-Control-*`` headers replace any the
-  application set under the same names, and ``Vary`` is appended to, never
-  replaced;
+  gets the decision's headers: CORS response headers the application set
+  itself are removed (the policy is their only source), and ``Vary`` is
+  appended to, never replaced;
 * when the application raises before starting a response, the middleware
   answers 500 with the CORS headers (so the browser shows the error instead
   of a CORS failure) and re-raises the exception for the server to log;
@@ -47,28 +47,43 @@ _VARY = b"vary"
 _ERROR_BODY = b"Internal Server Error"
 
 
+# The CORS response headers. The policy is their only source: the
+# application's own copies are removed, so that a response never carries
+# two Access-Control-Allow-Origin headers or one the policy did not grant.
+CORS_RESPONSE_NAMES = frozenset(
+    (
+        b"access-control-allow-origin",
+        b"access-control-allow-credentials",
+        b"access-control-allow-methods",
+        b"access-control-allow-headers",
+        b"access-control-allow-private-network",
+        b"access-control-expose-headers",
+        b"access-control-max-age",
+    )
+)
+
+
 def merge_headers(existing: Any, cors: Any) -> list:
     """The response headers with the CORS headers added.
 
-    Headers named like a CORS header are replaced by it; ``Vary`` tokens
+    The application's CORS response headers are dropped; ``Vary`` tokens
     are appended to the first existing ``Vary`` header (skipping tokens it
     already has, and leaving ``Vary: *`` alone).
     """
-    owned = {name for name, _ in cors}
     merged = []
     vary_at = -1
-    for name, value in existing:
-        lowered = bytes(name).lower()
-        if lowered == _VARY:
-            if vary_at < 0:
-                vary_at = len(merged)
-                merged.append((name, value))
-                continue
-        elif lowered in owned:
+    for pair in existing:
+        lowered = bytes(pair[0]).lower()
+        if lowered in CORS_RESPONSE_NAMES:
             continue
-        merged.append((name, value))
+        if lowered == _VARY and vary_at < 0:
+            vary_at = len(merged)
+        merged.append(pair)
+    if vary_at < 0:
+        merged += cors
+        return merged
     for name, value in cors:
-        if name == _VARY and vary_at >= 0:
+        if name == _VARY:
             vary_name, current = merged[vary_at]
             merged[vary_at] = (vary_name, _append_vary(bytes(current), value))
         else:

@@ -16,9 +16,8 @@
 
 It takes the same keywords as :class:`corsgate.asgi.CORSMiddleware` and
 behaves the same way: preflights are answered here, every other response
-(errors included) gets the CORS headers, ``Access-Control-*`` headers the
-application set under the same names are replaced and ``Vary`` is appended
-to. When the application raises before calling ``start_response``, the
+(errors included) gets the CORS headers, CORS response headers the
+application set itself are removed and ``Vary`` is appended to. When the application raises before calling ``start_response``, the
 middleware answers 500 with the CORS headers and writes the traceback to
 ``wsgi.errors``.
 
@@ -35,6 +34,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Collection, Iterable, List, Optional, Tuple
 
 from ._options import policy_from_options
+from .asgi import CORS_RESPONSE_NAMES
 from ._policy import Policy
 
 StartResponse = Callable[..., Any]
@@ -60,25 +60,27 @@ def _status_line(code: int) -> str:
         return str(code)
 
 
+_CORS_RESPONSE_NAMES = frozenset(n.decode() for n in CORS_RESPONSE_NAMES)
+
+
 def merge_headers(
     existing: Iterable[Tuple[str, str]], cors: List[Tuple[str, str]]
 ) -> list:
     """WSGI (str) form of :func:`corsgate.asgi.merge_headers`."""
-    owned = {name.lower() for name, _ in cors}
     merged = []
     vary_at = -1
-    for name, value in existing:
-        lowered = name.lower()
-        if lowered == "vary":
-            if vary_at < 0:
-                vary_at = len(merged)
-                merged.append((name, value))
-                continue
-        elif lowered in owned:
+    for pair in existing:
+        lowered = pair[0].lower()
+        if lowered in _CORS_RESPONSE_NAMES:
             continue
-        merged.append((name, value))
+        if lowered == "vary" and vary_at < 0:
+            vary_at = len(merged)
+        merged.append(pair)
+    if vary_at < 0:
+        merged += cors
+        return merged
     for name, value in cors:
-        if name.lower() == "vary" and vary_at >= 0:
+        if name.lower() == "vary":
             vary_name, current = merged[vary_at]
             present = {t.strip().lower() for t in current.split(",")}
             if "*" not in present:
