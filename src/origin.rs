@@ -53,8 +53,9 @@ pub(crate) fn parse(s: &[u8]) -> Option<Origin<'_>> {
     if s.len() > MAX_ORIGIN_BYTES {
         return None;
     }
-    // A scheme holds no ':', so the first one must open the "://".
-    let sep = memchr::memchr(b':', s)?;
+    // A scheme holds no ':', so the first one must open the "://". Origins
+    // are short: a plain loop beats a SIMD search's set-up cost here.
+    let sep = s.iter().position(|&b| b == b':')?;
     let (scheme, rest) = s.split_at_checked(sep)?;
     if !is_scheme(scheme) {
         return None;
@@ -124,9 +125,9 @@ fn is_scheme(s: &[u8]) -> bool {
 /// Splits `host[:port]`, where an IPv6 host keeps its brackets.
 fn split_host_port(authority: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
     let host_end = if authority.first() == Some(&b'[') {
-        memchr::memchr(b']', authority)? + 1
+        authority.iter().position(|&b| b == b']')? + 1
     } else {
-        memchr::memchr(b':', authority).unwrap_or(authority.len())
+        authority.iter().position(|&b| b == b':').unwrap_or(authority.len())
     };
     let (host, rest) = authority.split_at_checked(host_end)?;
     match rest.split_first() {
@@ -164,7 +165,7 @@ fn classify_host(host: &[u8]) -> Option<HostKind> {
     // (`127.1`, `0x7f.0.0.1`, `2130706433`, a trailing dot) never reaches us
     // from a browser.
     let body = host.strip_suffix(b".").unwrap_or(host);
-    let last_label = match memchr::memrchr(b'.', body) {
+    let last_label = match body.iter().rposition(|&b| b == b'.') {
         Some(dot) => body.get(dot + 1..).unwrap_or(&[]),
         None => body,
     };
