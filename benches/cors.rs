@@ -271,6 +271,9 @@ fn main() {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .sample_size(50)
+        // Without rayon (kept out to keep CI builds small) criterion's
+        // default 100,000 bootstrap resamples take ~20 s per benchmark here.
+        .nresamples(5_000)
         .configure_from_args();
     let scenarios = corpus::scenarios();
     let policies = Policies::new();

@@ -64,6 +64,9 @@ Cookie: session=3f1e2d9c8b7a6f5e4d3c2b1a0f9e8d7c; theme=dark; _ga=GA1.1.12345678
 /// The allowed origin of every single-origin scenario.
 pub const APP_ORIGIN: &str = "https://app.example.com";
 
+/// A request as a host with parsed headers holds it: method, header pairs.
+pub type HeaderList<'h> = (&'h [u8], Vec<(&'h [u8], &'h [u8])>);
+
 /// Which compiled policy a scenario runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PolicyId {
@@ -142,7 +145,7 @@ impl Scenario {
     }
 
     /// The method and header list a host with parsed headers would hold.
-    pub fn header_list(&self) -> (&[u8], Vec<(&[u8], &[u8])>) {
+    pub fn header_list(&self) -> HeaderList<'_> {
         split_head(&self.head)
     }
 }
@@ -151,7 +154,7 @@ impl Scenario {
 /// values without the leading space, as HTTP/2 hosts and httparse give them.
 /// Heads past the engine's size cap are split all the same: the header-list
 /// entry point has no head to bound.
-pub fn split_head(head: &[u8]) -> (&[u8], Vec<(&[u8], &[u8])>) {
+pub fn split_head(head: &[u8]) -> HeaderList<'_> {
     let mut lines = head
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
@@ -182,7 +185,10 @@ fn firefox_get_with_cookies() -> String {
     let mut cookie = String::new();
     let mut i = 0;
     while cookie.len() < 2048 {
-        cookie.push_str(&format!("c{i:03}=v{:032x}; ", (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+        cookie.push_str(&format!(
+            "c{i:03}=v{:032x}; ",
+            (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ));
         i += 1;
     }
     cookie.truncate(2048);
