@@ -48,7 +48,12 @@ def combine(runs):
     for k in keys:
         vals = [r[k][0] for r in runs if k in r]
         nbytes = next((r[k][1] for r in runs if k in r), None)
-        table[k] = {"ns": statistics.median(vals), "min": min(vals), "max": max(vals), "bytes": nbytes}
+        table[k] = {
+            "ns": statistics.median(vals),
+            "min": min(vals),
+            "max": max(vals),
+            "bytes": nbytes,
+        }
     return table
 
 
@@ -71,7 +76,13 @@ def scenario_order(table):
     for g, _ in sorted(table, key=lambda k: k[0]):
         if g not in seen:
             seen.append(g)
-    first = ["preflight/chrome", "actual/firefox-cookies", "actual/denied", "no-origin", "origins/1"]
+    first = [
+        "preflight/chrome",
+        "actual/firefox-cookies",
+        "actual/denied",
+        "no-origin",
+        "origins/1",
+    ]
     return [g for g in first if g in seen] + [g for g in seen if g not in first]
 
 
@@ -122,42 +133,82 @@ def targets(table):
             row(name, fmt_ns(v), f"≤ {fmt_ns(limit)}", v <= limit)
 
     check_ns("`preflight/chrome` raw head", "preflight/chrome", "corsgate/head", 100)
-    check_ns("`preflight/chrome` raw head (stretch)", "preflight/chrome", "corsgate/head", 75)
+    check_ns(
+        "`preflight/chrome` raw head (stretch)", "preflight/chrome", "corsgate/head", 75
+    )
     check_ns("`preflight/chrome` header list", "preflight/chrome", "corsgate/list", 50)
     check_ns("`no-origin` raw head", "no-origin", "corsgate/head", 60)
-    check_ns("`actual/firefox-cookies` raw head", "actual/firefox-cookies", "corsgate/head", 100)
-    for g in ["preflight/chrome", "actual/firefox-cookies", "actual/denied", "no-origin"]:
-        lst, layer, base = t(g, "corsgate/list"), t(g, "tower-http/layer"), t(g, "tower-http/baseline")
+    check_ns(
+        "`actual/firefox-cookies` raw head",
+        "actual/firefox-cookies",
+        "corsgate/head",
+        100,
+    )
+    for g in [
+        "preflight/chrome",
+        "actual/firefox-cookies",
+        "actual/denied",
+        "no-origin",
+    ]:
+        lst, layer, base = (
+            t(g, "corsgate/list"),
+            t(g, "tower-http/layer"),
+            t(g, "tower-http/baseline"),
+        )
         if None not in (lst, layer, base):
             net = layer - base
-            row(f"`{g}` list ≤ tower-http net ÷ 10", fmt_ns(lst), f"≤ {fmt_ns(net / 10)}", lst <= net / 10)
+            row(
+                f"`{g}` list ≤ tower-http net ÷ 10",
+                fmt_ns(lst),
+                f"≤ {fmt_ns(net / 10)}",
+                lst <= net / 10,
+            )
     for form in ["corsgate/head", "corsgate/list"]:
         one = t("origins/1", form)
         for v in ["first", "last", "missing"]:
             x = t(f"origins/1000+100-patterns/{v}", form)
             if one and x:
-                row(f"`origins/1000+100-patterns/{v}` {form.split('/')[1]} ÷ `origins/1`",
-                    f"{x / one:.2f}×", "≤ 1.20×", x / one <= 1.2)
+                row(
+                    f"`origins/1000+100-patterns/{v}` {form.split('/')[1]} ÷ `origins/1`",
+                    f"{x / one:.2f}×",
+                    "≤ 1.20×",
+                    x / one <= 1.2,
+                )
     big = table.get(("adversarial/64k-head", "corsgate/head"))
     small = table.get(("preflight/chrome", "corsgate/head"))
     if big and big["bytes"]:
         g = gib_s(big["bytes"], big["ns"])
-        row("`adversarial/64k-head` throughput", f"{g:.2f} GiB/s", "≥ 20 GiB/s", g >= 20)
+        row(
+            "`adversarial/64k-head` throughput", f"{g:.2f} GiB/s", "≥ 20 GiB/s", g >= 20
+        )
         if small and small["bytes"]:
             per_big, per_small = big["ns"] / big["bytes"], small["ns"] / small["bytes"]
-            row("64k-head ns/byte vs preflight/chrome ns/byte", f"{per_big:.3f} vs {per_small:.3f}",
-                "not worse", per_big <= per_small)
+            row(
+                "64k-head ns/byte vs preflight/chrome ns/byte",
+                f"{per_big:.3f} vs {per_small:.3f}",
+                "not worse",
+                per_big <= per_small,
+            )
     for tag, limit in [("listed", 200), ("echo", 3000)]:
         for form in ["corsgate/list", "corsgate/head"]:
             worst = max(
-                ((v["ns"], g) for (g, f), v in table.items()
-                 if g.startswith(f"adversarial/acrh-10k/{tag}/") and f == form),
+                (
+                    (v["ns"], g)
+                    for (g, f), v in table.items()
+                    if g.startswith(f"adversarial/acrh-10k/{tag}/") and f == form
+                ),
                 default=None,
             )
             if worst:
-                row(f"worst `acrh-10k/{tag}` ({form.split('/')[1]}: `{worst[1].rsplit('/', 1)[1]}`)",
-                    fmt_ns(worst[0]), f"≤ {fmt_ns(limit)}", worst[0] <= limit)
-    return "\n".join(["| target | measured | limit | status |", "|---|---:|---:|---|"] + rows)
+                row(
+                    f"worst `acrh-10k/{tag}` ({form.split('/')[1]}: `{worst[1].rsplit('/', 1)[1]}`)",
+                    fmt_ns(worst[0]),
+                    f"≤ {fmt_ns(limit)}",
+                    worst[0] <= limit,
+                )
+    return "\n".join(
+        ["| target | measured | limit | status |", "|---|---:|---:|---|"] + rows
+    )
 
 
 def svg_chart(table, path):
@@ -173,7 +224,9 @@ def svg_chart(table, path):
     for g in groups:
         for key, _, _ in series:
             if key == "tower-http/net":
-                layer, base = get(table, g, "tower-http/layer"), get(table, g, "tower-http/baseline")
+                layer, base = get(table, g, "tower-http/layer"), get(
+                    table, g, "tower-http/baseline"
+                )
                 v = layer - base if layer and base and layer > base else None
             else:
                 v = get(table, g, key)
@@ -183,10 +236,14 @@ def svg_chart(table, path):
 
     lo, hi = 1.0, 10 ** math.ceil(math.log10(max(vals.values())))
     bar, gap, label_w, plot_w, top = 9, 8, 330, 560, 60
-    rows_h = [sum(1 for k, _, _ in series if (g, k) in vals) * bar + gap for g in groups]
+    rows_h = [
+        sum(1 for k, _, _ in series if (g, k) in vals) * bar + gap for g in groups
+    ]
     height = top + sum(rows_h) + 40
     width = label_w + plot_w + 90
-    x = lambda ns: label_w + plot_w * (math.log10(max(ns, lo)) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))  # noqa: E731
+    x = lambda ns: label_w + plot_w * (math.log10(max(ns, lo)) - math.log10(lo)) / (
+        math.log10(hi) - math.log10(lo)
+    )  # noqa: E731
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'font-family="sans-serif" font-size="11">',
@@ -202,12 +259,18 @@ def svg_chart(table, path):
     decade = lo
     while decade <= hi:
         xx = x(decade)
-        out.append(f'<line x1="{xx:.1f}" y1="{top - 6}" x2="{xx:.1f}" y2="{height - 30}" stroke="#ddd"/>')
-        out.append(f'<text x="{xx:.1f}" y="{height - 16}" text-anchor="middle">{fmt_ns(decade)}</text>')
+        out.append(
+            f'<line x1="{xx:.1f}" y1="{top - 6}" x2="{xx:.1f}" y2="{height - 30}" stroke="#ddd"/>'
+        )
+        out.append(
+            f'<text x="{xx:.1f}" y="{height - 16}" text-anchor="middle">{fmt_ns(decade)}</text>'
+        )
         decade *= 10
     y = top
     for g, h in zip(groups, rows_h):
-        out.append(f'<text x="{label_w - 8}" y="{y + (h - gap) / 2 + 4:.1f}" text-anchor="end">{g}</text>')
+        out.append(
+            f'<text x="{label_w - 8}" y="{y + (h - gap) / 2 + 4:.1f}" text-anchor="end">{g}</text>'
+        )
         for key, _, color in series:
             v = vals.get((g, key))
             if v is None:
@@ -216,7 +279,9 @@ def svg_chart(table, path):
                 f'<rect x="{label_w}" y="{y}" width="{x(v) - label_w:.1f}" height="{bar - 1}" fill="{color}">'
                 f"<title>{g} {key}: {fmt_ns(v)}</title></rect>"
             )
-            out.append(f'<text x="{x(v) + 3:.1f}" y="{y + bar - 1}" font-size="9">{fmt_ns(v)}</text>')
+            out.append(
+                f'<text x="{x(v) + 3:.1f}" y="{y + bar - 1}" font-size="9">{fmt_ns(v)}</text>'
+            )
             y += bar
         y += gap
     out.append("</svg>")
@@ -235,7 +300,15 @@ def main(argv):
         sys.exit(f"report.py: no criterion results under {', '.join(map(str, dirs))}")
     table = combine(runs)
     svg_chart(table, ROOT / "benches" / "chart.svg")
-    block = "\n\n".join([MARK_BEGIN, markdown(table, len(runs)), "### Targets", targets(table), MARK_END])
+    block = "\n\n".join(
+        [
+            MARK_BEGIN,
+            markdown(table, len(runs)),
+            "### Targets",
+            targets(table),
+            MARK_END,
+        ]
+    )
     doc_path = ROOT / "BENCHMARKS.md"
     doc = doc_path.read_text() if doc_path.exists() else ""
     if MARK_BEGIN in doc and MARK_END in doc:
@@ -244,8 +317,10 @@ def main(argv):
         doc_path.write_text(pre + block + post)
     else:
         print(block)
-    print(f"report.py: {len(runs)} run(s), {len(table)} benchmarks -> benches/chart.svg, BENCHMARKS.md",
-          file=sys.stderr)
+    print(
+        f"report.py: {len(runs)} run(s), {len(table)} benchmarks -> benches/chart.svg, BENCHMARKS.md",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":
