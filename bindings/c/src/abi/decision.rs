@@ -114,15 +114,18 @@ impl corsgate_decision {
     }
 }
 
-/// Checks a header slice read from caller memory and returns its parts.
-fn checked(s: corsgate_slice) -> Result<(*const u8, usize), corsgate_result> {
+const SEPARATOR: &[u8] = b": ";
+const CRLF: &[u8] = b"\r\n";
+
+/// Checks a header slice read from caller memory and returns its length.
+fn checked_len(s: corsgate_slice) -> Result<usize, corsgate_result> {
     if s.ptr.is_null() && s.len > 0 {
         return Err(corsgate_result::NullParameter);
     }
     if s.len > isize::MAX as usize {
         return Err(corsgate_result::InvalidArgument);
     }
-    Ok((s.ptr, s.len))
+    Ok(s.len)
 }
 
 /// Serialises the decision's headers as `Name: value\r\n` lines into `buf`
@@ -167,32 +170,43 @@ pub unsafe extern "C" fn corsgate_decision_write(
         let headers = headers
             .get(..count)
             .ok_or(corsgate_result::InvalidArgument)?;
-        let mut parts = Vec::with_capacity(headers.len() * 4);
+        // First pass: validate every slice and add up the size, so that
+        // nothing is written unless everything fits. No allocation: hosts
+        // call this once per request.
+        let mut needed = 0usize;
         for h in headers {
-            parts.push(checked(h.name)?);
-            parts.push((b": ".as_ptr(), 2));
-            parts.push(checked(h.value)?);
-            parts.push((b"\r\n".as_ptr(), 2));
-        }
-        let needed = parts
-            .iter()
-            .try_fold(0usize, |sum, &(_, len)| sum.checked_add(len))
+            needed = [
+                checked_len(h.name)?,
+                checked_len(h.value)?,
+                SEPARATOR.len() + CRLF.len(),
+            ]
+            .into_iter()
+            .try_fold(needed, usize::checked_add)
             .ok_or(corsgate_result::InvalidArgument)?;
+        }
         if needed > cap {
             // SAFETY: `len_out` is non-NULL and writable per the contract.
             unsafe { len_out.as_ptr().write(needed) };
             return Err(corsgate_result::InsufficientBuffer);
         }
         let mut at = buf;
-        for (src, len) in parts {
-            if len > 0 {
-                // SAFETY: `src` points to `len` readable bytes (checked
-                // non-NULL above); the running total stays within the `cap`
-                // writable bytes at `buf`. `copy` tolerates a caller whose
-                // buffer overlaps the values.
-                unsafe {
-                    core::ptr::copy(src, at, len);
-                    at = at.add(len);
+        for h in headers {
+            for (src, len) in [
+                (h.name.ptr, h.name.len),
+                (SEPARATOR.as_ptr(), SEPARATOR.len()),
+                (h.value.ptr, h.value.len),
+                (CRLF.as_ptr(), CRLF.len()),
+            ] {
+                if len > 0 {
+                    // SAFETY: `src` points to `len` readable bytes (checked
+                    // non-NULL in the first pass, readable per the
+                    // contract); the running total stays within the
+                    // `needed <= cap` writable bytes at `buf`. `copy`
+                    // tolerates a caller whose buffer overlaps the values.
+                    unsafe {
+                        core::ptr::copy(src, at, len);
+                        at = at.add(len);
+                    }
                 }
             }
         }

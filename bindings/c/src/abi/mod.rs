@@ -28,6 +28,8 @@ mod policy;
 mod slice;
 #[cfg(feature = "test-panic")]
 mod testing;
+#[cfg(test)]
+mod tests;
 mod version;
 
 pub use boundary::{corsgate_result, corsgate_result_str};

@@ -91,8 +91,12 @@ pub(super) unsafe fn input_array<'a, T>(
             Err(corsgate_result::NullParameter)
         };
     }
-    // `from_raw_parts` requires the whole object to fit in `isize::MAX`
-    // bytes; a length beyond that is a caller bug, not an allocation.
+    // `from_raw_parts` requires an aligned pointer and the whole object to
+    // fit in `isize::MAX` bytes; anything else is a caller bug, reported
+    // rather than undefined.
+    if !ptr.is_aligned() {
+        return Err(corsgate_result::InvalidArgument);
+    }
     match count.checked_mul(size_of::<T>()) {
         Some(bytes) if bytes <= isize::MAX as usize => {}
         _ => return Err(corsgate_result::InvalidArgument),

@@ -1,0 +1,236 @@
+//! The exports driven from Rust, end to end. Unlike the C tests, these can run
+//! under Miri (`cargo +nightly miri test -p corsgate-c`), which checks the
+//! unsafe code itself.
+
+use core::ptr;
+
+use super::*;
+
+const TOML: &str =
+    "origins = [\"https://app.example.com\"]\nmethods = [\"PUT\"]\ncredentials = true\n";
+const PREFLIGHT: &[u8] = b"OPTIONS / HTTP/1.1\r\nOrigin: https://app.example.com\r\n\
+Access-Control-Request-Method: PUT\r\n\r\n";
+
+fn policy() -> *const corsgate_policy {
+    let mut p = ptr::null();
+    // SAFETY: valid input bytes and output locations.
+    let r =
+        unsafe { corsgate_policy_from_toml(TOML.as_ptr(), TOML.len(), &mut p, ptr::null_mut()) };
+    assert_eq!(r, corsgate_result::Ok);
+    assert!(!p.is_null());
+    p
+}
+
+fn blank() -> corsgate_decision {
+    corsgate_decision {
+        kind: 0xee,
+        allowed: false,
+        reason: 0xee,
+        status: 0xeeee,
+        header_count: 0xeeee,
+        headers: [corsgate_header {
+            name: corsgate_slice::EMPTY,
+            value: corsgate_slice::EMPTY,
+        }; CORSGATE_MAX_HEADERS],
+    }
+}
+
+/// Reads back a slice the library handed out.
+fn bytes(s: corsgate_slice) -> Vec<u8> {
+    // SAFETY: slices from the library stay valid while their owner lives,
+    // which every caller below guarantees.
+    unsafe { s.as_bytes() }.unwrap().to_vec()
+}
+
+#[test]
+fn evaluate_and_write() {
+    let p = policy();
+    let mut d = blank();
+    // SAFETY: live policy, valid input and output.
+    let r = unsafe { corsgate_evaluate_head(p, PREFLIGHT.as_ptr(), PREFLIGHT.len(), &mut d) };
+    assert_eq!(r, corsgate_result::Ok);
+    assert_eq!(d.kind, corsgate_kind::Preflight as u8);
+    assert!(d.allowed);
+    assert_eq!(d.status, 204);
+    assert_eq!(bytes(d.headers[0].value), b"https://app.example.com");
+
+    let mut len = 0usize;
+    // SAFETY: a decision from the library, a NULL buffer with capacity 0.
+    let r = unsafe { corsgate_decision_write(&d, ptr::null_mut(), 0, &mut len) };
+    assert_eq!(r, corsgate_result::InsufficientBuffer);
+    let mut buf = vec![0u8; len];
+    let mut written = 0usize;
+    // SAFETY: `buf` has `len` writable bytes.
+    let r = unsafe { corsgate_decision_write(&d, buf.as_mut_ptr(), buf.len(), &mut written) };
+    assert_eq!(r, corsgate_result::Ok);
+    assert_eq!(written, len);
+    assert!(buf.starts_with(b"Access-Control-Allow-Origin: https://app.example.com\r\n"));
+    assert!(buf.ends_with(b"\r\n"));
+
+    // SAFETY: `p` is live; the clone is released below, then the original.
+    let q = unsafe { corsgate_policy_clone(p) };
+    assert_eq!(q, p);
+    // SAFETY: each reference is released once.
+    unsafe {
+        corsgate_policy_free(p);
+        corsgate_policy_free(q);
+    }
+}
+
+#[test]
+fn three_forms_agree() {
+    let p = policy();
+    let headers = [
+        corsgate_header {
+            name: corsgate_slice::from_bytes(b"origin"),
+            value: corsgate_slice::from_bytes(b" https://app.example.com "),
+        },
+        corsgate_header {
+            name: corsgate_slice::from_bytes(b"Access-Control-Request-Method"),
+            value: corsgate_slice::from_bytes(b"PUT"),
+        },
+    ];
+    let view = corsgate_view {
+        method: corsgate_slice::from_bytes(b"OPTIONS"),
+        origin: corsgate_field {
+            state: corsgate_field_state::One as u8,
+            value: corsgate_slice::from_bytes(b"https://app.example.com"),
+        },
+        request_method: corsgate_field {
+            state: corsgate_field_state::One as u8,
+            value: corsgate_slice::from_bytes(b"PUT"),
+        },
+        request_private_network: corsgate_field {
+            state: corsgate_field_state::Absent as u8,
+            value: corsgate_slice {
+                ptr: ptr::null(),
+                len: 0,
+            },
+        },
+        request_headers: ptr::null(),
+        request_headers_count: 0,
+    };
+    let (mut a, mut b, mut c) = (blank(), blank(), blank());
+    // SAFETY: live policy, valid inputs and outputs.
+    unsafe {
+        assert_eq!(
+            corsgate_evaluate_head(p, PREFLIGHT.as_ptr(), PREFLIGHT.len(), &mut a),
+            corsgate_result::Ok
+        );
+        assert_eq!(
+            corsgate_evaluate_headers(p, b"OPTIONS".as_ptr(), 7, headers.as_ptr(), 2, &mut b),
+            corsgate_result::Ok
+        );
+        assert_eq!(
+            corsgate_evaluate_view(p, &view, &mut c),
+            corsgate_result::Ok
+        );
+    }
+    for d in [&b, &c] {
+        assert_eq!(
+            (d.kind, d.allowed, d.reason, d.status),
+            (a.kind, a.allowed, a.reason, a.status)
+        );
+        assert_eq!(d.header_count, a.header_count);
+        for i in 0..a.header_count {
+            assert_eq!(bytes(d.headers[i].name), bytes(a.headers[i].name));
+            assert_eq!(bytes(d.headers[i].value), bytes(a.headers[i].value));
+        }
+    }
+    // SAFETY: released once.
+    unsafe { corsgate_policy_free(p) };
+}
+
+#[test]
+fn null_and_invalid_inputs_write_nothing() {
+    let p = policy();
+    let mut d = blank();
+    // SAFETY: each call gets one NULL or invalid argument, which the
+    // library must refuse before touching anything.
+    unsafe {
+        assert_eq!(
+            corsgate_evaluate_head(ptr::null(), PREFLIGHT.as_ptr(), 1, &mut d),
+            corsgate_result::NullParameter
+        );
+        assert_eq!(
+            corsgate_evaluate_head(p, ptr::null(), 1, &mut d),
+            corsgate_result::NullParameter
+        );
+        assert_eq!(
+            corsgate_evaluate_head(p, PREFLIGHT.as_ptr(), 1, ptr::null_mut()),
+            corsgate_result::NullParameter
+        );
+        assert_eq!(
+            corsgate_evaluate_view(p, ptr::null(), &mut d),
+            corsgate_result::NullParameter
+        );
+        let pair = [corsgate_header {
+            name: corsgate_slice::EMPTY,
+            value: corsgate_slice::EMPTY,
+        }; 2];
+        let misaligned = pair
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(1)
+            .cast::<corsgate_header>();
+        assert_eq!(
+            corsgate_evaluate_headers(p, ptr::null(), 0, misaligned, 1, &mut d),
+            corsgate_result::InvalidArgument
+        );
+        corsgate_policy_free(p);
+    }
+    assert_eq!(d.kind, 0xee);
+    assert_eq!(d.header_count, 0xeeee);
+}
+
+#[test]
+fn builder_errors_are_listed_and_nothing_leaks() {
+    let mut b = ptr::null_mut();
+    let mut p = ptr::null();
+    let mut errs = ptr::null_mut();
+    // SAFETY: the builder is live until `corsgate_builder_build` consumes
+    // it; the error list is freed once.
+    unsafe {
+        assert_eq!(corsgate_builder_new(&mut b), corsgate_result::Ok);
+        assert_eq!(
+            corsgate_builder_add_origin(b, b"https://A.example".as_ptr(), 17),
+            corsgate_result::Ok
+        );
+        assert_eq!(
+            corsgate_builder_add_method(b, b"\xff".as_ptr(), 1),
+            corsgate_result::InvalidUtf8
+        );
+        assert_eq!(
+            corsgate_builder_set_mode(b, 9),
+            corsgate_result::InvalidArgument
+        );
+        assert_eq!(corsgate_builder_set_max_age(b, 86_401), corsgate_result::Ok);
+        assert_eq!(
+            corsgate_builder_build(b, &mut p, &mut errs),
+            corsgate_result::InvalidPolicy
+        );
+        assert!(p.is_null());
+        let n = corsgate_errors_len(errs);
+        let mut kinds = Vec::new();
+        for i in 0..n {
+            let mut e = core::mem::zeroed::<corsgate_build_error>();
+            assert_eq!(corsgate_errors_get(errs, i, &mut e), corsgate_result::Ok);
+            kinds.push((e.kind, bytes(e.kind_name), bytes(e.value)));
+            assert!(!bytes(e.message).is_empty());
+        }
+        let mut e = core::mem::zeroed::<corsgate_build_error>();
+        assert_eq!(
+            corsgate_errors_get(errs, n, &mut e),
+            corsgate_result::OutOfRange
+        );
+        corsgate_errors_free(errs);
+        assert!(kinds.contains(&(
+            corsgate_error_kind::UppercaseOrigin as u16,
+            b"uppercase_origin".to_vec(),
+            b"https://A.example".to_vec()
+        )));
+        assert!(kinds
+            .iter()
+            .any(|k| k.0 == corsgate_error_kind::MaxAgeOutOfRange as u16));
+    }
+}
