@@ -93,7 +93,8 @@ enum corsgate_result
   CORSGATE_RESULT_NULL_PARAMETER = 1,
   // An argument is outside its documented set (an unknown enumeration
   // value, a decision with more than `CORSGATE_MAX_HEADERS` headers, a
-  // length that cannot be a real object size).
+  // length that cannot be a real object size, an array pointer that is
+  // not aligned for its element type).
   CORSGATE_RESULT_INVALID_ARGUMENT = 2,
   // A text argument (an origin, a method, a header name) is not UTF-8.
   CORSGATE_RESULT_INVALID_UTF8 = 3,

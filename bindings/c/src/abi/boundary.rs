@@ -21,7 +21,8 @@ pub enum corsgate_result {
     NullParameter = 1,
     /// An argument is outside its documented set (an unknown enumeration
     /// value, a decision with more than `CORSGATE_MAX_HEADERS` headers, a
-    /// length that cannot be a real object size).
+    /// length that cannot be a real object size, an array pointer that is
+    /// not aligned for its element type).
     InvalidArgument = 2,
     /// A text argument (an origin, a method, a header name) is not UTF-8.
     InvalidUtf8 = 3,
