@@ -44,7 +44,13 @@ log "cargo build --release"
 build_log=$(mktemp)
 scratch=$(mktemp -d)
 trap 'rm -rf "$build_log" "$scratch"' EXIT
-cargo build --release 2>&1 | tee "$build_log"
+# (no `| tee`: /bin/sh has no pipefail, and a failed build must stop here)
+if ! cargo build --release > "$build_log" 2>&1; then
+    cat "$build_log"
+    echo "capi: cargo build --release failed" >&2
+    exit 1
+fi
+cat "$build_log"
 if grep -qi 'collision' "$build_log"; then
     echo "capi: cargo reported an output filename collision" >&2
     exit 1
