@@ -454,10 +454,12 @@ class Policy:
         with open(path, "rb") as f:
             return cls.from_toml(f.read())
 
-    def __del__(self) -> None:
+    def __del__(self, _free: Any = _lib.corsgate_policy_free) -> None:
+        # The free function is bound at definition time: at interpreter
+        # shutdown module globals may already be gone.
         handle, self._handle = getattr(self, "_handle", 0), 0
         if handle:
-            _lib.corsgate_policy_free(handle)
+            _free(handle)
 
     def __repr__(self) -> str:
         return f"<corsgate.Policy at {id(self):#x}>"
