@@ -47,7 +47,7 @@ fn pass(bytes: &[u8], how: Pass) -> (*const u8, usize) {
     }
 }
 
-fn seen<'a>(bytes: &'a [u8], how: Pass) -> Option<&'a [u8]> {
+fn seen(bytes: &[u8], how: Pass) -> Option<&[u8]> {
     match how {
         Pass::Whole => Some(bytes),
         Pass::NullEmpty | Pass::Empty => Some(&[]),

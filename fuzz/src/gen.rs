@@ -316,6 +316,9 @@ fn recase(name: &str, case: u8) -> String {
     }
 }
 
+/// One `(name, value)` field line, owned.
+pub type OwnedField = (Vec<u8>, Vec<u8>);
+
 /// A request: method and field lines (duplicates and splits included).
 #[derive(Arbitrary, Debug, Clone)]
 pub struct RequestSpec {
@@ -325,7 +328,7 @@ pub struct RequestSpec {
 
 impl RequestSpec {
     /// The method and `(name, value)` lines.
-    pub fn build(&self, cfg: &Config) -> (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>) {
+    pub fn build(&self, cfg: &Config) -> (Vec<u8>, Vec<OwnedField>) {
         let method = self.method.text(&METHODS).into_bytes();
         let fields = self
             .fields

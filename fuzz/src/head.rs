@@ -2,11 +2,14 @@
 //! lines out of a head the scanner accepted, and writing a head from a
 //! header list.
 
+/// A borrowed `(name, value)` field line.
+pub type Field<'a> = (&'a [u8], &'a [u8]);
+
 /// Splits a head into its method and `(name, value)` lines, the naive way:
 /// line by line up to the first empty line, each header line cut at its
 /// first colon. Lines without a colon are not fields and are skipped.
 /// Returns `None` when there is no empty line.
-pub fn split_head(head: &[u8]) -> Option<(&[u8], Vec<(&[u8], &[u8])>)> {
+pub fn split_head(head: &[u8]) -> Option<(&[u8], Vec<Field<'_>>)> {
     let mut lines = head
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
