@@ -86,14 +86,10 @@ _FIELD_NAMES = (
     b"access-control-request-private-network",
 )
 _FIELD_LENGTHS = frozenset(len(n) for n in _FIELD_NAMES)
-# Keep the canonical names alive for the life of the module: their
-# addresses are packed into header arrays.
-_FIELD_ADDRESSES = {n: (_pin(n)[0], len(n)) for n in _FIELD_NAMES}
-if _DATA_OFFSET is None:
-    _FIELD_BUFFERS = [_pin(n) for n in _FIELD_NAMES]
-    _FIELD_ADDRESSES = {
-        n: (pin[0], len(n)) for n, pin in zip(_FIELD_NAMES, _FIELD_BUFFERS)
-    }
+# The pins keep the canonical names (or, off CPython, their copies) alive
+# for the life of the module: their addresses are packed into header arrays.
+_FIELD_PINS = [_pin(n) for n in _FIELD_NAMES]
+_FIELD_ADDRESSES = {n: (pin[0], len(n)) for n, pin in zip(_FIELD_NAMES, _FIELD_PINS)}
 _FIELDS_BY_STR = {n.decode("ascii"): a for n, a in _FIELD_ADDRESSES.items()}
 
 
