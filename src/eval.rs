@@ -216,12 +216,15 @@ impl Policy {
                 Err(Reason::OriginNotAllowed)
             };
         }
+        if !self.any_origin && self.origins.contains_exact(o) {
+            return Ok(Acao::Echo(o));
+        }
         let Some(parsed) = origin::parse(o) else {
             return Err(Reason::InvalidOrigin);
         };
         if self.any_origin {
             Ok(Acao::Star)
-        } else if self.origins.allows(o, &parsed) {
+        } else if self.origins.allows_pattern(&parsed) {
             Ok(Acao::Echo(o))
         } else {
             Err(Reason::OriginNotAllowed)

@@ -127,7 +127,10 @@ fn split_host_port(authority: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
     let host_end = if authority.first() == Some(&b'[') {
         authority.iter().position(|&b| b == b']')? + 1
     } else {
-        authority.iter().position(|&b| b == b':').unwrap_or(authority.len())
+        authority
+            .iter()
+            .position(|&b| b == b':')
+            .unwrap_or(authority.len())
     };
     let (host, rest) = authority.split_at_checked(host_end)?;
     match rest.split_first() {

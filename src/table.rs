@@ -33,32 +33,41 @@ pub(crate) struct Table {
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
+#[inline(always)]
+fn word(c: &[u8]) -> u64 {
+    u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))
+}
+
+#[inline(always)]
+fn mix(h: u64, w: u64) -> u64 {
+    (h ^ w).wrapping_mul(K).rotate_left(27)
+}
+
 /// A small multiply-rotate hash; quality only needs to spread policy keys.
+/// Keys of 8 bytes or more are read as whole words, the last one overlapping
+/// the previous, so no byte-by-byte tail or variable-length copy is needed.
 #[inline]
 fn hash(bytes: &[u8], fold: Fold) -> u64 {
     let mask = match fold {
         Fold::Exact => 0,
         Fold::AsciiCase => 0x2020_2020_2020_2020,
     };
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ (u64::from_le_bytes(w) | mask))
-            .wrapping_mul(K)
-            .rotate_left(27);
-    }
-    let rem = chunks.remainder();
-    if !rem.is_empty() {
-        let mut w = [0u8; 8];
-        if let Some(dst) = w.get_mut(..rem.len()) {
-            dst.copy_from_slice(rem);
+    let n = bytes.len();
+    let mut h = (n as u64).wrapping_mul(K);
+    if n >= 8 {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            h = mix(h, word(c) | mask);
         }
-        let pad = mask >> (8 * (8 - rem.len()));
-        h = (h ^ (u64::from_le_bytes(w) | pad))
-            .wrapping_mul(K)
-            .rotate_left(27);
+        if !chunks.remainder().is_empty() {
+            h = mix(h, word(bytes.get(n - 8..).unwrap_or(&[])) | mask);
+        }
+    } else {
+        let mut w = 0u64;
+        for (i, &b) in bytes.iter().enumerate() {
+            w |= u64::from(b | (mask as u8)) << (8 * i);
+        }
+        h = mix(h, w);
     }
     h ^= h >> 32;
     h = h.wrapping_mul(K);
@@ -112,7 +121,9 @@ impl Table {
             let (k, v) = self.entries.get(slot.checked_sub(1)? as usize)?;
             let hit = match self.fold {
                 Fold::Exact => **k == *key,
-                Fold::AsciiCase => k.eq_ignore_ascii_case(key),
+                // Keys are stored lower-case and browsers send lower case:
+                // try the plain comparison first.
+                Fold::AsciiCase => **k == *key || k.eq_ignore_ascii_case(key),
             };
             if hit {
                 return Some(*v);
