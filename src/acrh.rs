@@ -54,33 +54,59 @@ pub(crate) fn check(lines: &FieldLines<'_>, allowed: &impl NameSet) -> Option<Re
     let mut out = Requested::default();
     let (mut names, mut empties) = (0usize, 0usize);
     for (i, line) in lines.lines().iter().enumerate() {
-        for element in line.split(|&b| b == b',') {
-            let lead = element.iter().take_while(|&&b| is_ows(b)).count();
-            let body = element.get(lead..).unwrap_or(&[]);
-            let trail = body.iter().rev().take_while(|&&b| is_ows(b)).count();
-            let name = body.get(..body.len() - trail).unwrap_or(&[]);
+        // One pass per line: OWS, a token, OWS, then a comma or the end.
+        let mut rest: &[u8] = line;
+        loop {
+            let lead = count_ows(rest);
+            let body = rest.get(lead..).unwrap_or(&[]);
+            let n = body
+                .iter()
+                .position(|&b| !is_tchar(b))
+                .unwrap_or(body.len());
+            let (name, after) = body.split_at_checked(n)?;
+            let trail = count_ows(after);
+            let after = after.get(trail..).unwrap_or(&[]);
+            let next = match after.split_first() {
+                None => None,
+                Some((b',', tail)) => Some(tail),
+                // A byte that is neither a token byte, OWS nor a comma.
+                Some(_) => return None,
+            };
             if name.is_empty() {
                 empties += 1;
-                if empties > MAX_ACRH_EMPTY_ELEMENTS || element.len() > MAX_ACRH_OWS_BYTES {
+                if empties > MAX_ACRH_EMPTY_ELEMENTS || lead + trail > MAX_ACRH_OWS_BYTES {
                     return None;
                 }
-                continue;
+            } else {
+                names += 1;
+                if names > MAX_ACRH_ELEMENTS
+                    || lead > MAX_ACRH_OWS_BYTES
+                    || trail > MAX_ACRH_OWS_BYTES
+                    || name.len() > max_len
+                    || !allowed.allows(name)
+                {
+                    return None;
+                }
+                out.authorization |= is_authorization(name);
+                out.lines_with_names |= 1 << i;
             }
-            names += 1;
-            if names > MAX_ACRH_ELEMENTS
-                || lead > MAX_ACRH_OWS_BYTES
-                || trail > MAX_ACRH_OWS_BYTES
-                || name.len() > max_len
-                || !name.iter().all(|&b| is_tchar(b))
-                || !allowed.allows(name)
-            {
-                return None;
+            match next {
+                Some(tail) => rest = tail,
+                None => break,
             }
-            out.authorization |= name.eq_ignore_ascii_case(b"authorization");
-            out.lines_with_names |= 1 << i;
         }
     }
     Some(out)
+}
+
+#[inline]
+fn count_ows(s: &[u8]) -> usize {
+    s.iter().take_while(|&&b| is_ows(b)).count()
+}
+
+#[inline]
+pub(crate) fn is_authorization(name: &[u8]) -> bool {
+    name.len() == 13 && name.eq_ignore_ascii_case(b"authorization")
 }
 
 #[cfg(test)]
