@@ -15,7 +15,13 @@
  * and a length ({ptr, len}, corsgate_slice), never NUL-terminated:
  * (NULL, 0) is a valid empty input and (NULL, n > 0) is
  * CORSGATE_RESULT_NULL_PARAMETER. The *_free functions and
- * corsgate_policy_clone accept NULL and do nothing.
+ * corsgate_policy_clone accept NULL and do nothing. A pointer that is not
+ * aligned for the type it points to is CORSGATE_RESULT_INVALID_ARGUMENT.
+ *
+ * Safety. Each function's comment ends with a "# Safety" section: what
+ * corsgate cannot check and the caller must guarantee (pointers to live
+ * memory of the stated size, handles not yet freed, no concurrent writes
+ * to inputs). Breaking it is undefined behaviour, not an error code.
  *
  * Ownership. Handles are opaque. corsgate_builder_new creates a builder;
  * corsgate_builder_build consumes it on every path (success or error), and
@@ -93,8 +99,8 @@ enum corsgate_result
   CORSGATE_RESULT_NULL_PARAMETER = 1,
   // An argument is outside its documented set (an unknown enumeration
   // value, a decision with more than `CORSGATE_MAX_HEADERS` headers, a
-  // length that cannot be a real object size, an array pointer that is
-  // not aligned for its element type).
+  // length that cannot be a real object size, a pointer that is not
+  // aligned for the type it points to).
   CORSGATE_RESULT_INVALID_ARGUMENT = 2,
   // A text argument (an origin, a method, a header name) is not UTF-8.
   CORSGATE_RESULT_INVALID_UTF8 = 3,
@@ -427,7 +433,7 @@ struct corsgate_slice corsgate_result_str(uint32_t result);
 //
 // # Safety
 //
-// `builder_out` is writable.
+// `builder_out` points to writable memory for one pointer.
 corsgate_result corsgate_builder_new(struct corsgate_builder **builder_out);
 
 // Adds an allowed origin or origin pattern (`origins`):
@@ -440,8 +446,9 @@ corsgate_result corsgate_builder_new(struct corsgate_builder **builder_out);
 //
 // # Safety
 //
-// `builder` is a live builder; `value` points to `value_len` readable
-// bytes (or is NULL with length 0).
+// `builder` is NULL or a live builder that no other thread uses during
+// the call; `value` points to `value_len` readable bytes (or is NULL with
+// length 0).
 corsgate_result corsgate_builder_add_origin(struct corsgate_builder *builder,
                                             const uint8_t *value,
                                             size_t value_len);
@@ -455,8 +462,9 @@ corsgate_result corsgate_builder_add_origin(struct corsgate_builder *builder,
 //
 // # Safety
 //
-// `builder` is a live builder; `value` points to `value_len` readable
-// bytes (or is NULL with length 0).
+// `builder` is NULL or a live builder that no other thread uses during
+// the call; `value` points to `value_len` readable bytes (or is NULL with
+// length 0).
 corsgate_result corsgate_builder_add_method(struct corsgate_builder *builder,
                                             const uint8_t *value,
                                             size_t value_len);
@@ -470,8 +478,9 @@ corsgate_result corsgate_builder_add_method(struct corsgate_builder *builder,
 //
 // # Safety
 //
-// `builder` is a live builder; `value` points to `value_len` readable
-// bytes (or is NULL with length 0).
+// `builder` is NULL or a live builder that no other thread uses during
+// the call; `value` points to `value_len` readable bytes (or is NULL with
+// length 0).
 corsgate_result corsgate_builder_add_request_header(struct corsgate_builder *builder,
                                                     const uint8_t *value,
                                                     size_t value_len);
@@ -484,8 +493,9 @@ corsgate_result corsgate_builder_add_request_header(struct corsgate_builder *bui
 //
 // # Safety
 //
-// `builder` is a live builder; `value` points to `value_len` readable
-// bytes (or is NULL with length 0).
+// `builder` is NULL or a live builder that no other thread uses during
+// the call; `value` points to `value_len` readable bytes (or is NULL with
+// length 0).
 corsgate_result corsgate_builder_add_expose_header(struct corsgate_builder *builder,
                                                    const uint8_t *value,
                                                    size_t value_len);
@@ -494,7 +504,8 @@ corsgate_result corsgate_builder_add_expose_header(struct corsgate_builder *buil
 //
 // # Safety
 //
-// `builder` is a live builder.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call.
 corsgate_result corsgate_builder_set_credentials(struct corsgate_builder *builder, bool value);
 
 // How long browsers may cache a preflight, in seconds (`max_age`,
@@ -502,7 +513,8 @@ corsgate_result corsgate_builder_set_credentials(struct corsgate_builder *builde
 //
 // # Safety
 //
-// `builder` is a live builder.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call.
 corsgate_result corsgate_builder_set_max_age(struct corsgate_builder *builder, int64_t value);
 
 // Answers Private Network Access preflights (`private_network`,
@@ -510,7 +522,8 @@ corsgate_result corsgate_builder_set_max_age(struct corsgate_builder *builder, i
 //
 // # Safety
 //
-// `builder` is a live builder.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call.
 corsgate_result corsgate_builder_set_private_network(struct corsgate_builder *builder, bool value);
 
 // The status of an allowed preflight (`preflight_status`): 204 (the
@@ -518,7 +531,8 @@ corsgate_result corsgate_builder_set_private_network(struct corsgate_builder *bu
 //
 // # Safety
 //
-// `builder` is a live builder.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call.
 corsgate_result corsgate_builder_set_preflight_status(struct corsgate_builder *builder,
                                                       int64_t value);
 
@@ -527,7 +541,8 @@ corsgate_result corsgate_builder_set_preflight_status(struct corsgate_builder *b
 //
 // # Safety
 //
-// `builder` is a live builder.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call.
 corsgate_result corsgate_builder_set_dangerously_allow_insecure_origins(struct corsgate_builder *builder,
                                                                         bool value);
 
@@ -536,7 +551,8 @@ corsgate_result corsgate_builder_set_dangerously_allow_insecure_origins(struct c
 //
 // # Safety
 //
-// `builder` is a live builder.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call.
 corsgate_result corsgate_builder_set_dangerously_allow_public_suffix_subdomains(struct corsgate_builder *builder,
                                                                                 bool value);
 
@@ -545,7 +561,8 @@ corsgate_result corsgate_builder_set_dangerously_allow_public_suffix_subdomains(
 //
 // # Safety
 //
-// `builder` is a live builder.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call.
 corsgate_result corsgate_builder_set_dangerously_allow_null_origin(struct corsgate_builder *builder,
                                                                    bool value);
 
@@ -555,7 +572,8 @@ corsgate_result corsgate_builder_set_dangerously_allow_null_origin(struct corsga
 //
 // # Safety
 //
-// `builder` is a live builder.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call.
 corsgate_result corsgate_builder_set_denied_preflight(struct corsgate_builder *builder,
                                                       uint32_t value);
 
@@ -564,7 +582,8 @@ corsgate_result corsgate_builder_set_denied_preflight(struct corsgate_builder *b
 //
 // # Safety
 //
-// `builder` is a live builder.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call.
 corsgate_result corsgate_builder_set_mode(struct corsgate_builder *builder, uint32_t value);
 
 // Validates and compiles the builder's settings. The builder is consumed
@@ -577,8 +596,10 @@ corsgate_result corsgate_builder_set_mode(struct corsgate_builder *builder, uint
 //
 // # Safety
 //
-// `builder` is NULL or a live builder; `policy_out` is writable;
-// `errors_out` is NULL or writable.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call, and that the caller never uses or frees afterwards;
+// `policy_out` points to writable memory for one pointer; `errors_out` is
+// NULL or points to writable memory for one pointer.
 corsgate_result corsgate_builder_build(struct corsgate_builder *builder,
                                        const struct corsgate_policy **policy_out,
                                        struct corsgate_errors **errors_out);
@@ -587,7 +608,8 @@ corsgate_result corsgate_builder_build(struct corsgate_builder *builder,
 //
 // # Safety
 //
-// `builder` is NULL or a live builder, not used afterwards.
+// `builder` is NULL or a live builder that no other thread uses during
+// the call, and that the caller never uses or frees afterwards.
 void corsgate_builder_free(struct corsgate_builder *builder);
 
 // Serialises the decision's headers as `Name: value\r\n` lines into `buf`
@@ -603,9 +625,11 @@ void corsgate_builder_free(struct corsgate_builder *builder);
 //
 // # Safety
 //
-// `decision` points to a readable decision whose slices are readable;
-// `buf` points to `cap` writable bytes (or is NULL with `cap` 0);
-// `len_out` is writable.
+// `decision` is NULL or points to a decision whose `header_count` and
+// first `header_count` entries of `headers` are initialised (the other
+// fields are not read), each naming readable bytes; `buf` points to `cap`
+// writable bytes (or is NULL with `cap` 0); `len_out` is NULL or points
+// to writable memory for one `size_t`.
 corsgate_result corsgate_decision_write(const struct corsgate_decision *decision,
                                         uint8_t *buf,
                                         size_t cap,
@@ -625,7 +649,8 @@ struct corsgate_slice corsgate_kind_str(uint32_t kind);
 //
 // # Safety
 //
-// `errors` is NULL or a live object from corsgate.
+// `errors` is NULL or a live error list from corsgate (not yet freed with
+// `corsgate_errors_free`), which no other thread frees during the call.
 size_t corsgate_errors_len(const struct corsgate_errors *errors);
 
 // Describes error number `index` (from 0) of `errors` into `*error_out`.
@@ -635,8 +660,10 @@ size_t corsgate_errors_len(const struct corsgate_errors *errors);
 //
 // # Safety
 //
-// `errors` is a live object from corsgate; `error_out` points to writable
-// memory for one `corsgate_build_error`.
+// `errors` is NULL or a live error list from corsgate, which no other
+// thread frees during the call; `error_out` is NULL or points to writable
+// memory for one `corsgate_build_error`. The slices written there borrow
+// from `errors` and are valid until it is freed.
 corsgate_result corsgate_errors_get(const struct corsgate_errors *errors,
                                     size_t index,
                                     struct corsgate_build_error *error_out);
@@ -645,7 +672,9 @@ corsgate_result corsgate_errors_get(const struct corsgate_errors *errors,
 //
 // # Safety
 //
-// `errors` is NULL or a live object from corsgate, not used afterwards.
+// `errors` is NULL or a live error list from corsgate, freed only once and
+// not used afterwards (nor the slices `corsgate_errors_get` gave out for
+// it), by this thread or any other.
 void corsgate_errors_free(struct corsgate_errors *errors);
 
 // Evaluates a raw HTTP/1.x request head: the request line, the header
@@ -658,9 +687,11 @@ void corsgate_errors_free(struct corsgate_errors *errors);
 //
 // # Safety
 //
-// `policy` is a live handle; `head` points to `head_len` readable bytes
-// (or is NULL with length 0); `decision_out` is writable. The decision
-// borrows from the policy and from `head`.
+// `policy` is NULL or a live handle, not released during the call; `head`
+// points to `head_len` readable bytes that no one writes during the call (or is NULL with length 0);
+// `decision_out` is NULL or points to writable memory for one
+// `corsgate_decision`. The decision borrows from the policy and from
+// `head`.
 corsgate_result corsgate_evaluate_head(const struct corsgate_policy *policy,
                                        const uint8_t *head,
                                        size_t head_len,
@@ -673,11 +704,13 @@ corsgate_result corsgate_evaluate_head(const struct corsgate_policy *policy,
 //
 // # Safety
 //
-// `policy` is a live handle; `method` points to `method_len` readable
-// bytes; `headers` points to `header_count` headers whose slices are
-// readable (either may be NULL with a zero length); `decision_out` is
-// writable. The decision borrows from the policy and from the header
-// values.
+// `policy` is NULL or a live handle, not released during the call;
+// `method` points to `method_len` readable bytes; `headers` points to `header_count` initialised
+// `corsgate_header`s, each of whose two slices points to readable bytes
+// (pointers may be NULL with a zero length); `decision_out` is NULL or
+// points to writable memory for one `corsgate_decision`. No one writes any
+// of the input during the call. The decision borrows from the policy and
+// from the header values.
 corsgate_result corsgate_evaluate_headers(const struct corsgate_policy *policy,
                                           const uint8_t *method,
                                           size_t method_len,
@@ -690,9 +723,15 @@ corsgate_result corsgate_evaluate_headers(const struct corsgate_policy *policy,
 //
 // # Safety
 //
-// `policy` is a live handle; `view` points to a readable view whose
-// slices and line array are readable; `decision_out` is writable. The
-// decision borrows from the policy and from the view's slices.
+// `view` is NULL or points to a `corsgate_view` in which `method`,
+// `request_headers`, `request_headers_count` and the three fields' `state`
+// are initialised, and each field's `value` too when its state is
+// `CORSGATE_FIELD_STATE_ONE` (it is not read otherwise); every slice it
+// refers to is readable and the line array holds `request_headers_count`
+// initialised slices; no one writes any of it during the call. `policy` is
+// NULL or a live handle, not released during the call; `decision_out` is NULL or points to writable
+// memory for one `corsgate_decision`. The decision borrows from the policy
+// and from the view's slices.
 corsgate_result corsgate_evaluate_view(const struct corsgate_policy *policy,
                                        const struct corsgate_view *view,
                                        struct corsgate_decision *decision_out);
@@ -710,8 +749,10 @@ corsgate_result corsgate_evaluate_view(const struct corsgate_policy *policy,
 //
 // # Safety
 //
-// `toml` points to `toml_len` readable bytes (or is NULL with length 0);
-// `policy_out` is writable; `errors_out` is NULL or writable.
+// `toml` points to `toml_len` readable bytes that no one writes during the
+// call (or is NULL with length 0); `policy_out` points to writable memory
+// for one pointer; `errors_out` is NULL or points to writable memory for
+// one pointer.
 corsgate_result corsgate_policy_from_toml(const uint8_t *toml,
                                           size_t toml_len,
                                           const struct corsgate_policy **policy_out,
@@ -722,7 +763,8 @@ corsgate_result corsgate_policy_from_toml(const uint8_t *toml,
 //
 // # Safety
 //
-// `policy` is NULL or a live handle from corsgate.
+// `policy` is NULL or a live handle from corsgate: one whose references
+// have not all been released with `corsgate_policy_free`.
 const struct corsgate_policy *corsgate_policy_clone(const struct corsgate_policy *policy);
 
 // Releases one reference to `policy`; the last release frees it. NULL is
@@ -731,8 +773,9 @@ const struct corsgate_policy *corsgate_policy_clone(const struct corsgate_policy
 //
 // # Safety
 //
-// `policy` is NULL or a live handle from corsgate whose reference the
-// caller gives up.
+// `policy` is NULL or a live handle from corsgate; the caller gives up the
+// reference it releases and never uses that reference again (other
+// references, its own or other threads', stay valid).
 void corsgate_policy_free(const struct corsgate_policy *policy);
 
 #if defined(CORSGATE_TEST_PANIC)

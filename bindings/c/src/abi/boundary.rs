@@ -1,5 +1,6 @@
 //! Result codes and the panic boundary every export runs inside.
 
+use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::slice::corsgate_slice;
@@ -21,8 +22,8 @@ pub enum corsgate_result {
     NullParameter = 1,
     /// An argument is outside its documented set (an unknown enumeration
     /// value, a decision with more than `CORSGATE_MAX_HEADERS` headers, a
-    /// length that cannot be a real object size, an array pointer that is
-    /// not aligned for its element type).
+    /// length that cannot be a real object size, a pointer that is not
+    /// aligned for the type it points to).
     InvalidArgument = 2,
     /// A text argument (an origin, a method, a header name) is not UTF-8.
     InvalidUtf8 = 3,
@@ -76,14 +77,43 @@ pub(super) fn guard(body: impl FnOnce() -> Outcome) -> corsgate_result {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => corsgate_result::Ok,
         Ok(Err(code)) => code,
-        Err(_) => corsgate_result::Panic,
+        Err(payload) => {
+            discard(payload);
+            corsgate_result::Panic
+        }
     }
 }
 
 /// Like [`guard`], for exports that return a value instead of a code:
 /// `on_panic` is returned if the body panics.
 pub(super) fn guard_or<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(value) => value,
+        Err(payload) => {
+            discard(payload);
+            on_panic
+        }
+    }
+}
+
+/// Drops a panic payload without letting a second panic escape.
+///
+/// The payload is an arbitrary `Box<dyn Any + Send>` (`panic_any` takes
+/// any value), and its `Drop` runs after `catch_unwind` has returned, that
+/// is, outside the boundary: a panicking `Drop` there would unwind into C.
+/// So each drop gets a boundary of its own; a panic in it yields a new
+/// payload, dropped the same way. A payload whose drops keep panicking is
+/// leaked after a few rounds rather than looping forever.
+fn discard(payload: Box<dyn Any + Send>) {
+    const ROUNDS: usize = 4;
+    let mut payload = payload;
+    for _ in 0..ROUNDS {
+        match catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            Ok(()) => return,
+            Err(next) => payload = next,
+        }
+    }
+    core::mem::forget(payload);
 }
 
 /// The stable snake_case name of a result code (`"ok"`,
@@ -109,7 +139,8 @@ mod tests {
     fn codes_are_dense_and_named() {
         for (i, r) in corsgate_result::ALL.into_iter().enumerate() {
             assert_eq!(r as usize, i);
-            // SAFETY: the slice points into a static string.
+            // SAFETY: `corsgate_result_str` returns `{ptr, len}` of a
+            // `&'static str` (or `EMPTY`), readable forever.
             let name = unsafe { corsgate_result_str(i as u32).as_bytes() }.unwrap();
             assert_eq!(name, r.as_str().as_bytes());
         }
@@ -128,5 +159,28 @@ mod tests {
         std::panic::set_hook(prev);
         assert_eq!(r, corsgate_result::Panic);
         assert_eq!(v, 7);
+    }
+
+    /// A panic payload whose own `Drop` panics.
+    struct PanicsOnDrop;
+
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("payload drop");
+        }
+    }
+
+    #[test]
+    fn guard_contains_panics_from_the_payload_drop() {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        // Without `discard`, the payload's drop panics after `catch_unwind`
+        // has returned and the panic escapes the boundary (here: fails the
+        // test; across `extern "C"`: aborts the host process).
+        let r = catch_unwind(|| guard(|| std::panic::panic_any(PanicsOnDrop)));
+        let v = catch_unwind(|| guard_or(7u8, || std::panic::panic_any(PanicsOnDrop)));
+        std::panic::set_hook(prev);
+        assert_eq!(r.ok(), Some(corsgate_result::Panic));
+        assert_eq!(v.ok(), Some(7));
     }
 }

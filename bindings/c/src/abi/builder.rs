@@ -5,7 +5,7 @@ use corsgate_engine::{DeniedPreflight, Mode, PolicyBuilder};
 use super::boundary::{corsgate_result, guard, guard_or, Outcome};
 use super::errors::corsgate_errors;
 use super::policy::{corsgate_policy, finish_build};
-use super::slice::{input_str, required_out};
+use super::slice::{input_str, optional_out, required_out};
 
 /// Collects a policy's settings. Opaque; created by `corsgate_builder_new`,
 /// consumed by `corsgate_builder_build` (or freed with
@@ -37,17 +37,27 @@ pub enum corsgate_mode {
 
 /// Applies one setting to a live builder.
 ///
+/// If `apply` panics, the builder is left holding default settings (the
+/// old ones were moved out): a valid object the caller can still build or
+/// free, which is what the panic boundary needs.
+///
 /// # Safety
 ///
-/// `builder` is NULL or a live builder from corsgate, used by no other
-/// thread during the call.
+/// `builder` is NULL or a live builder (from `corsgate_builder_new`, not
+/// yet passed to `corsgate_builder_build` or `corsgate_builder_free`), used
+/// by no other thread during the call.
 unsafe fn update(
     builder: *mut corsgate_builder,
     apply: impl FnOnce(PolicyBuilder) -> PolicyBuilder,
 ) -> Outcome {
     let mut builder = required_out(builder)?;
-    // SAFETY: a live builder is a `Box` we handed out; the caller does not
-    // use it concurrently.
+    // SAFETY: non-NULL and aligned (`required_out`). A live builder is the
+    // pointer `Box::into_raw` returned in `corsgate_builder_new` and not yet
+    // given back to `Box::from_raw`, so it points to an initialised
+    // `corsgate_builder`. The exclusive borrow lasts for this call only
+    // (nothing keeps a reference to a builder between calls) and no other
+    // thread uses the builder meanwhile (this function's precondition), so
+    // it is the only reference.
     let settings = &mut unsafe { builder.as_mut() }.settings;
     *settings = apply(core::mem::take(settings));
     Ok(())
@@ -58,17 +68,21 @@ unsafe fn update(
 ///
 /// # Safety
 ///
-/// `builder_out` is writable.
+/// `builder_out` points to writable memory for one pointer.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_new(
     builder_out: *mut *mut corsgate_builder,
 ) -> corsgate_result {
     guard(|| {
         let out = required_out(builder_out)?;
+        // Ownership passes to C until `corsgate_builder_build` or
+        // `corsgate_builder_free` gives it back with `Box::from_raw`.
         let raw = Box::into_raw(Box::new(corsgate_builder {
             settings: PolicyBuilder::new(),
         }));
-        // SAFETY: non-NULL and, per the contract, writable.
+        // SAFETY: non-NULL and aligned (`required_out`) and, per the
+        // `# Safety` section above, writable for one pointer. Nothing can
+        // panic between `into_raw` and this write, so the box cannot leak.
         unsafe { out.as_ptr().write(raw) };
         Ok(())
     })
@@ -78,7 +92,9 @@ pub unsafe extern "C" fn corsgate_builder_new(
 ///
 /// # Safety
 ///
-/// As for the `corsgate_builder_add_*` exports.
+/// As for the `corsgate_builder_add_*` exports: `builder` as for
+/// [`update`]; `value` is NULL with `value_len` 0 or points to `value_len`
+/// readable bytes that no one writes during the call.
 unsafe fn add_text(
     builder: *mut corsgate_builder,
     value: *const u8,
@@ -86,9 +102,11 @@ unsafe fn add_text(
     apply: impl FnOnce(PolicyBuilder, &str) -> PolicyBuilder,
 ) -> corsgate_result {
     guard(|| {
-        // SAFETY: per the contract.
+        // SAFETY: `(value, value_len)` meets `input_str`'s precondition (this
+        // function's); the borrow ends with the call, since `apply` copies
+        // the text into the builder.
         let text = unsafe { input_str(value, value_len) }?;
-        // SAFETY: per the contract.
+        // SAFETY: `builder` meets `update`'s precondition (this function's).
         unsafe { update(builder, |b| apply(b, text)) }
     })
 }
@@ -105,15 +123,16 @@ unsafe fn add_text(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder; `value` points to `value_len` readable
-/// bytes (or is NULL with length 0).
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call; `value` points to `value_len` readable bytes (or is NULL with
+/// length 0).
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_add_origin(
     builder: *mut corsgate_builder,
     value: *const u8,
     value_len: usize,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `add_text`'s precondition.
     unsafe { add_text(builder, value, value_len, |b, t| b.origins([t])) }
 }
 
@@ -126,15 +145,16 @@ pub unsafe extern "C" fn corsgate_builder_add_origin(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder; `value` points to `value_len` readable
-/// bytes (or is NULL with length 0).
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call; `value` points to `value_len` readable bytes (or is NULL with
+/// length 0).
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_add_method(
     builder: *mut corsgate_builder,
     value: *const u8,
     value_len: usize,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `add_text`'s precondition.
     unsafe { add_text(builder, value, value_len, |b, t| b.methods([t])) }
 }
 
@@ -147,15 +167,16 @@ pub unsafe extern "C" fn corsgate_builder_add_method(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder; `value` points to `value_len` readable
-/// bytes (or is NULL with length 0).
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call; `value` points to `value_len` readable bytes (or is NULL with
+/// length 0).
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_add_request_header(
     builder: *mut corsgate_builder,
     value: *const u8,
     value_len: usize,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `add_text`'s precondition.
     unsafe { add_text(builder, value, value_len, |b, t| b.request_headers([t])) }
 }
 
@@ -167,15 +188,16 @@ pub unsafe extern "C" fn corsgate_builder_add_request_header(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder; `value` points to `value_len` readable
-/// bytes (or is NULL with length 0).
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call; `value` points to `value_len` readable bytes (or is NULL with
+/// length 0).
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_add_expose_header(
     builder: *mut corsgate_builder,
     value: *const u8,
     value_len: usize,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `add_text`'s precondition.
     unsafe { add_text(builder, value, value_len, |b, t| b.expose_headers([t])) }
 }
 
@@ -183,13 +205,14 @@ pub unsafe extern "C" fn corsgate_builder_add_expose_header(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_set_credentials(
     builder: *mut corsgate_builder,
     value: bool,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `update`'s precondition.
     guard(|| unsafe { update(builder, |b| b.credentials(value)) })
 }
 
@@ -198,13 +221,14 @@ pub unsafe extern "C" fn corsgate_builder_set_credentials(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_set_max_age(
     builder: *mut corsgate_builder,
     value: i64,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `update`'s precondition.
     guard(|| unsafe { update(builder, |b| b.max_age(value)) })
 }
 
@@ -213,13 +237,14 @@ pub unsafe extern "C" fn corsgate_builder_set_max_age(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_set_private_network(
     builder: *mut corsgate_builder,
     value: bool,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `update`'s precondition.
     guard(|| unsafe { update(builder, |b| b.private_network(value)) })
 }
 
@@ -228,13 +253,14 @@ pub unsafe extern "C" fn corsgate_builder_set_private_network(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_set_preflight_status(
     builder: *mut corsgate_builder,
     value: i64,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `update`'s precondition.
     guard(|| unsafe { update(builder, |b| b.preflight_status(value)) })
 }
 
@@ -243,13 +269,14 @@ pub unsafe extern "C" fn corsgate_builder_set_preflight_status(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_set_dangerously_allow_insecure_origins(
     builder: *mut corsgate_builder,
     value: bool,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `update`'s precondition.
     guard(|| unsafe { update(builder, |b| b.dangerously_allow_insecure_origins(value)) })
 }
 
@@ -258,13 +285,14 @@ pub unsafe extern "C" fn corsgate_builder_set_dangerously_allow_insecure_origins
 ///
 /// # Safety
 ///
-/// `builder` is a live builder.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_set_dangerously_allow_public_suffix_subdomains(
     builder: *mut corsgate_builder,
     value: bool,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `update`'s precondition.
     guard(|| unsafe {
         update(builder, |b| {
             b.dangerously_allow_public_suffix_subdomains(value)
@@ -277,13 +305,14 @@ pub unsafe extern "C" fn corsgate_builder_set_dangerously_allow_public_suffix_su
 ///
 /// # Safety
 ///
-/// `builder` is a live builder.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_set_dangerously_allow_null_origin(
     builder: *mut corsgate_builder,
     value: bool,
 ) -> corsgate_result {
-    // SAFETY: per the contract.
+    // SAFETY: the `# Safety` section above is `update`'s precondition.
     guard(|| unsafe { update(builder, |b| b.dangerously_allow_null_origin(value)) })
 }
 
@@ -293,7 +322,8 @@ pub unsafe extern "C" fn corsgate_builder_set_dangerously_allow_null_origin(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_set_denied_preflight(
     builder: *mut corsgate_builder,
@@ -305,7 +335,7 @@ pub unsafe extern "C" fn corsgate_builder_set_denied_preflight(
             v if v == corsgate_denied_preflight::Forward as u32 => DeniedPreflight::Forward,
             _ => return Err(corsgate_result::InvalidArgument),
         };
-        // SAFETY: per the contract.
+        // SAFETY: the `# Safety` section above is `update`'s precondition.
         unsafe { update(builder, |b| b.denied_preflight(what)) }
     })
 }
@@ -315,7 +345,8 @@ pub unsafe extern "C" fn corsgate_builder_set_denied_preflight(
 ///
 /// # Safety
 ///
-/// `builder` is a live builder.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_set_mode(
     builder: *mut corsgate_builder,
@@ -327,7 +358,7 @@ pub unsafe extern "C" fn corsgate_builder_set_mode(
             v if v == corsgate_mode::ReportOnly as u32 => Mode::ReportOnly,
             _ => return Err(corsgate_result::InvalidArgument),
         };
-        // SAFETY: per the contract.
+        // SAFETY: the `# Safety` section above is `update`'s precondition.
         unsafe { update(builder, |b| b.mode(mode)) }
     })
 }
@@ -342,8 +373,10 @@ pub unsafe extern "C" fn corsgate_builder_set_mode(
 ///
 /// # Safety
 ///
-/// `builder` is NULL or a live builder; `policy_out` is writable;
-/// `errors_out` is NULL or writable.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call, and that the caller never uses or frees afterwards;
+/// `policy_out` points to writable memory for one pointer; `errors_out` is
+/// NULL or points to writable memory for one pointer.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_build(
     builder: *mut corsgate_builder,
@@ -351,18 +384,25 @@ pub unsafe extern "C" fn corsgate_builder_build(
     errors_out: *mut *mut corsgate_errors,
 ) -> corsgate_result {
     guard(|| {
-        // Take ownership first, so that the builder is freed on every path.
+        // Take ownership first, so that the builder is freed on every path
+        // (an error return or a panic drops the `Box`).
         let builder = required_out(builder)?;
-        // SAFETY: a live builder is a `Box` we handed out; the caller gives
-        // it up here.
+        // SAFETY: non-NULL and aligned (`required_out`). A live builder is
+        // the pointer `Box::into_raw` returned in `corsgate_builder_new`
+        // (same type, same allocator), not yet given back; the caller hands
+        // over ownership with this call and never uses the pointer again
+        // (the `# Safety` section above), so this `Box` is the only owner
+        // and the builder is dropped exactly once, here.
         let builder = unsafe { Box::from_raw(builder.as_ptr()) };
         let policy_out = required_out(policy_out)?;
+        let errors_out = optional_out(errors_out)?;
         let built = builder
             .settings
             .build()
             .map_err(corsgate_errors::from_build);
-        // SAFETY: per the contract.
-        unsafe { finish_build(built, policy_out.as_ptr(), errors_out) }
+        // SAFETY: the `# Safety` section above requires `policy_out`, and
+        // `errors_out` when non-NULL, to be writable for one pointer.
+        unsafe { finish_build(built, policy_out, errors_out) }
     })
 }
 
@@ -370,13 +410,16 @@ pub unsafe extern "C" fn corsgate_builder_build(
 ///
 /// # Safety
 ///
-/// `builder` is NULL or a live builder, not used afterwards.
+/// `builder` is NULL or a live builder that no other thread uses during
+/// the call, and that the caller never uses or frees afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_free(builder: *mut corsgate_builder) {
     guard_or((), || {
         if !builder.is_null() {
-            // SAFETY: a live builder is a `Box` we handed out; the caller
-            // gives it up.
+            // SAFETY: a live builder is the pointer `Box::into_raw` returned
+            // in `corsgate_builder_new`, not yet given back; the caller hands
+            // over ownership and never uses it again (the `# Safety` section
+            // above), so the builder is dropped exactly once, here.
             drop(unsafe { Box::from_raw(builder) });
         }
     })

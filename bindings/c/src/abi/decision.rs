@@ -141,9 +141,11 @@ fn checked_len(s: corsgate_slice) -> Result<usize, corsgate_result> {
 ///
 /// # Safety
 ///
-/// `decision` points to a readable decision whose slices are readable;
-/// `buf` points to `cap` writable bytes (or is NULL with `cap` 0);
-/// `len_out` is writable.
+/// `decision` is NULL or points to a decision whose `header_count` and
+/// first `header_count` entries of `headers` are initialised (the other
+/// fields are not read), each naming readable bytes; `buf` points to `cap`
+/// writable bytes (or is NULL with `cap` 0); `len_out` is NULL or points
+/// to writable memory for one `size_t`.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_decision_write(
     decision: *const corsgate_decision,
@@ -158,18 +160,37 @@ pub unsafe extern "C" fn corsgate_decision_write(
             return Err(corsgate_result::NullParameter);
         }
         let d = decision.as_ptr();
-        // SAFETY: `d` is readable per the contract; the fields are read
-        // one by one through raw pointers, so the other fields (a `bool`
-        // among them) need not hold valid values.
-        let (count, headers) = unsafe {
-            (
-                addr_of!((*d).header_count).read(),
-                addr_of!((*d).headers).read(),
-            )
-        };
-        let headers = headers
-            .get(..count)
-            .ok_or(corsgate_result::InvalidArgument)?;
+        // SAFETY: `d` is non-NULL and aligned (`required`) and points to a
+        // readable decision whose `header_count` is initialised (the
+        // `# Safety` section above); a `usize` has no invalid values. The
+        // field is read through a raw pointer: no `&corsgate_decision` is
+        // made, because the rest of a hand-assembled decision may be
+        // uninitialised, and `allowed` may not even be a valid `bool`.
+        let count = unsafe { addr_of!((*d).header_count).read() };
+        if count > CORSGATE_MAX_HEADERS {
+            return Err(corsgate_result::InvalidArgument);
+        }
+        // Only the first `count` entries are copied: the rest are
+        // "unspecified" (C need not initialise them), and reading
+        // uninitialised memory as pointers would be undefined behaviour.
+        // They are copied rather than borrowed so that a `buf` overlapping
+        // the decision cannot alias a live reference.
+        let mut copy = [UNSET; CORSGATE_MAX_HEADERS];
+        // SAFETY: the source is the decision's `headers` array (aligned as
+        // a field of an aligned struct), of which the first
+        // `count <= CORSGATE_MAX_HEADERS` entries are initialised and
+        // readable (the `# Safety` section above); a `corsgate_header` is
+        // four pointer-sized integers, valid for any bit pattern. The
+        // destination is a local array of the same length, so it cannot
+        // overlap the source.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                addr_of!((*d).headers).cast::<corsgate_header>(),
+                copy.as_mut_ptr(),
+                count,
+            );
+        }
+        let headers = &copy[..count];
         // First pass: validate every slice and add up the size, so that
         // nothing is written unless everything fits. No allocation: hosts
         // call this once per request.
@@ -182,10 +203,12 @@ pub unsafe extern "C" fn corsgate_decision_write(
             ]
             .into_iter()
             .try_fold(needed, usize::checked_add)
+            .filter(|&total| total <= isize::MAX as usize)
             .ok_or(corsgate_result::InvalidArgument)?;
         }
         if needed > cap {
-            // SAFETY: `len_out` is non-NULL and writable per the contract.
+            // SAFETY: `len_out` is non-NULL and aligned (`required_out`) and
+            // writable for one `size_t` (the `# Safety` section above).
             unsafe { len_out.as_ptr().write(needed) };
             return Err(corsgate_result::InsufficientBuffer);
         }
@@ -198,11 +221,18 @@ pub unsafe extern "C" fn corsgate_decision_write(
                 (CRLF.as_ptr(), CRLF.len()),
             ] {
                 if len > 0 {
-                    // SAFETY: `src` points to `len` readable bytes (checked
-                    // non-NULL in the first pass, readable per the
-                    // contract); the running total stays within the
-                    // `needed <= cap` writable bytes at `buf`. `copy`
-                    // tolerates a caller whose buffer overlaps the values.
+                    // SAFETY: `src` is non-NULL (`len > 0`, and the first
+                    // pass refused NULL with a non-zero length) and points
+                    // to `len` readable bytes: a static constant, or a
+                    // header slice the `# Safety` section above declares
+                    // readable. `at` is `buf` advanced by the bytes written
+                    // so far; with this chunk the total is at most
+                    // `needed <= cap`, and `buf` is non-NULL (`cap >=
+                    // needed > 0`) with `cap` writable bytes, so both the
+                    // copy and the `add` stay inside `buf`'s allocation
+                    // (and `needed <= isize::MAX`). `copy` rather than
+                    // `copy_nonoverlapping`: the caller's buffer may
+                    // overlap the values it describes.
                     unsafe {
                         core::ptr::copy(src, at, len);
                         at = at.add(len);
@@ -210,7 +240,7 @@ pub unsafe extern "C" fn corsgate_decision_write(
                 }
             }
         }
-        // SAFETY: `len_out` is non-NULL and writable per the contract.
+        // SAFETY: as above: non-NULL, aligned and writable for one `size_t`.
         unsafe { len_out.as_ptr().write(needed) };
         Ok(())
     })

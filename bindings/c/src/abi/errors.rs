@@ -1,5 +1,7 @@
 //! The list of problems that made a policy build fail.
 
+use core::ptr::NonNull;
+
 use corsgate_engine::{BuildErrors, ErrorKind};
 
 use super::boundary::{corsgate_result, guard, guard_or};
@@ -131,11 +133,16 @@ impl corsgate_errors {
 ///
 /// # Safety
 ///
-/// `errors` is NULL or a live object from corsgate.
+/// `errors` is NULL or a live error list from corsgate (not yet freed with
+/// `corsgate_errors_free`), which no other thread frees during the call.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_errors_len(errors: *const corsgate_errors) -> usize {
     guard_or(0, || match required(errors) {
-        // SAFETY: the caller passes a live object from corsgate.
+        // SAFETY: non-NULL and aligned (`required`); a live list is the
+        // pointer `Box::into_raw` returned in `publish`, not yet given back
+        // to `Box::from_raw` (`corsgate_errors_free`), so it points to an
+        // initialised `corsgate_errors`. corsgate never mutates a published
+        // list, so a shared borrow for the call cannot alias a `&mut`.
         Ok(errors) => unsafe { errors.as_ref() }.list.len(),
         Err(_) => 0,
     })
@@ -148,8 +155,10 @@ pub unsafe extern "C" fn corsgate_errors_len(errors: *const corsgate_errors) -> 
 ///
 /// # Safety
 ///
-/// `errors` is a live object from corsgate; `error_out` points to writable
-/// memory for one `corsgate_build_error`.
+/// `errors` is NULL or a live error list from corsgate, which no other
+/// thread frees during the call; `error_out` is NULL or points to writable
+/// memory for one `corsgate_build_error`. The slices written there borrow
+/// from `errors` and are valid until it is freed.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_errors_get(
     errors: *const corsgate_errors,
@@ -159,7 +168,9 @@ pub unsafe extern "C" fn corsgate_errors_get(
     guard(|| {
         let errors = required(errors)?;
         let out = required_out(error_out)?;
-        // SAFETY: the caller passes a live object from corsgate.
+        // SAFETY: as in `corsgate_errors_len`: non-NULL, aligned, and a
+        // live, never-mutated `corsgate_errors` from `publish`, which the
+        // `# Safety` section above keeps alive during the call.
         let errors = unsafe { errors.as_ref() };
         let e = errors.list.get(index).ok_or(corsgate_result::OutOfRange)?;
         let described = corsgate_build_error {
@@ -168,7 +179,10 @@ pub unsafe extern "C" fn corsgate_errors_get(
             value: corsgate_slice::from_bytes(e.value.as_bytes()),
             message: corsgate_slice::from_bytes(e.message.as_bytes()),
         };
-        // SAFETY: `out` is non-NULL and, per the contract, writable.
+        // SAFETY: `out` is non-NULL and aligned (`required_out`) and, per
+        // the `# Safety` section above, writable for one
+        // `corsgate_build_error`; `write` neither reads nor drops the old
+        // contents (plain data that C may have left uninitialised).
         unsafe { out.as_ptr().write(described) };
         Ok(())
     })
@@ -178,30 +192,40 @@ pub unsafe extern "C" fn corsgate_errors_get(
 ///
 /// # Safety
 ///
-/// `errors` is NULL or a live object from corsgate, not used afterwards.
+/// `errors` is NULL or a live error list from corsgate, freed only once and
+/// not used afterwards (nor the slices `corsgate_errors_get` gave out for
+/// it), by this thread or any other.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_errors_free(errors: *mut corsgate_errors) {
     guard_or((), || {
         if !errors.is_null() {
-            // SAFETY: the object came from `Box::into_raw` (see `publish`)
-            // and the caller gives up its only reference.
+            // SAFETY: a live list is the pointer `Box::into_raw` returned in
+            // `publish`, for a `Box<corsgate_errors>` (same type, same global
+            // allocator). The caller frees it once and never uses it again,
+            // so this `Box` is its only owner and no borrow of it survives.
             drop(unsafe { Box::from_raw(errors) });
         }
     })
 }
 
-/// Hands an error list to C through an optional `errors_out`. A NULL
-/// `errors_out` means the caller does not want the details; the list is
-/// dropped.
+/// Hands an error list to C through an optional `errors_out`. `None` (a
+/// NULL `errors_out`) means the caller does not want the details; the list
+/// is dropped.
 ///
 /// # Safety
 ///
-/// `errors_out` is NULL or writable.
-pub(super) unsafe fn publish(errors: corsgate_errors, errors_out: *mut *mut corsgate_errors) {
-    if !errors_out.is_null() {
+/// `errors_out`, when `Some`, is valid for writing one pointer.
+pub(super) unsafe fn publish(
+    errors: corsgate_errors,
+    errors_out: Option<NonNull<*mut corsgate_errors>>,
+) {
+    if let Some(errors_out) = errors_out {
+        // Ownership passes to C until `corsgate_errors_free`.
         let raw = Box::into_raw(Box::new(errors));
-        // SAFETY: non-NULL and, per the contract, writable.
-        unsafe { errors_out.write(raw) };
+        // SAFETY: `NonNull`, aligned (it comes from `optional_out`) and,
+        // per this function's precondition, valid for writing one pointer;
+        // `write` does not drop the old, possibly uninitialised, value.
+        unsafe { errors_out.as_ptr().write(raw) };
     }
 }
 

@@ -1,8 +1,10 @@
 //! Evaluation: one call per request, from any of the three input forms.
 
-use corsgate_engine::{Decision, Field, FieldLines, Policy, RequestView};
+use core::ptr::{addr_of, NonNull};
 
-use super::boundary::{corsgate_result, guard, Outcome};
+use corsgate_engine::{Decision, Field, FieldLines, RequestView};
+
+use super::boundary::{corsgate_result, guard};
 use super::decision::corsgate_decision;
 use super::policy::{corsgate_policy, policy_ref};
 use super::slice::{
@@ -52,24 +54,19 @@ pub struct corsgate_view {
     pub request_headers_count: usize,
 }
 
-/// Runs the common tail of every evaluation: the policy is checked, the
-/// view built, the decision written.
+/// Stores a decision in the caller's output.
 ///
 /// # Safety
 ///
-/// `policy` is NULL or live for `'a`; `decision_out` is writable.
-unsafe fn evaluate<'a>(
-    policy: *const corsgate_policy,
-    decision_out: *mut corsgate_decision,
-    view: impl FnOnce(&'a Policy) -> Result<Decision<'a>, corsgate_result>,
-) -> Outcome {
-    let out = required_out(decision_out)?;
-    // SAFETY: per the contract.
-    let policy = unsafe { policy_ref(policy) }?;
-    let decision = view(policy)?;
-    // SAFETY: non-NULL and, per the contract, writable.
-    unsafe { out.as_ptr().write(corsgate_decision::describe(&decision)) };
-    Ok(())
+/// `out` is valid for writing one `corsgate_decision`. (It is non-NULL and
+/// aligned by construction: it comes from `required_out`.)
+unsafe fn publish(out: NonNull<corsgate_decision>, decision: &Decision<'_>) {
+    let described = corsgate_decision::describe(decision);
+    // SAFETY: non-NULL and aligned (`NonNull` from `required_out`), writable
+    // for one `corsgate_decision` (this function's precondition); `write`
+    // neither reads nor drops the old contents, which are plain data C may
+    // have left uninitialised.
+    unsafe { out.as_ptr().write(described) };
 }
 
 /// Evaluates a raw HTTP/1.x request head: the request line, the header
@@ -82,9 +79,11 @@ unsafe fn evaluate<'a>(
 ///
 /// # Safety
 ///
-/// `policy` is a live handle; `head` points to `head_len` readable bytes
-/// (or is NULL with length 0); `decision_out` is writable. The decision
-/// borrows from the policy and from `head`.
+/// `policy` is NULL or a live handle, not released during the call; `head`
+/// points to `head_len` readable bytes that no one writes during the call (or is NULL with length 0);
+/// `decision_out` is NULL or points to writable memory for one
+/// `corsgate_decision`. The decision borrows from the policy and from
+/// `head`.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_evaluate_head(
     policy: *const corsgate_policy,
@@ -93,13 +92,20 @@ pub unsafe extern "C" fn corsgate_evaluate_head(
     decision_out: *mut corsgate_decision,
 ) -> corsgate_result {
     guard(|| {
-        // SAFETY: per the contract.
-        unsafe {
-            evaluate(policy, decision_out, |p| {
-                let head = input_bytes(head, head_len)?;
-                Ok(p.evaluate_head(head))
-            })
-        }
+        let out = required_out(decision_out)?;
+        // SAFETY: `policy` is NULL or a live handle whose reference the
+        // caller holds for the whole call (the `# Safety` section above),
+        // which is `policy_ref`'s precondition for a borrow of this call.
+        let policy = unsafe { policy_ref(policy) }?;
+        // SAFETY: `(head, head_len)` is NULL with length 0 or `head_len`
+        // readable bytes unmodified during the call (the `# Safety` section
+        // above); the borrow ends with the call (C keeps only the pointers
+        // in the decision, which the header tells it not to outlive `head`).
+        let head = unsafe { input_bytes(head, head_len) }?;
+        let decision = policy.evaluate_head(head);
+        // SAFETY: `decision_out` is writable (the `# Safety` section above).
+        unsafe { publish(out, &decision) };
+        Ok(())
     })
 }
 
@@ -110,11 +116,13 @@ pub unsafe extern "C" fn corsgate_evaluate_head(
 ///
 /// # Safety
 ///
-/// `policy` is a live handle; `method` points to `method_len` readable
-/// bytes; `headers` points to `header_count` headers whose slices are
-/// readable (either may be NULL with a zero length); `decision_out` is
-/// writable. The decision borrows from the policy and from the header
-/// values.
+/// `policy` is NULL or a live handle, not released during the call;
+/// `method` points to `method_len` readable bytes; `headers` points to `header_count` initialised
+/// `corsgate_header`s, each of whose two slices points to readable bytes
+/// (pointers may be NULL with a zero length); `decision_out` is NULL or
+/// points to writable memory for one `corsgate_decision`. No one writes any
+/// of the input during the call. The decision borrows from the policy and
+/// from the header values.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_evaluate_headers(
     policy: *const corsgate_policy,
@@ -125,32 +133,56 @@ pub unsafe extern "C" fn corsgate_evaluate_headers(
     decision_out: *mut corsgate_decision,
 ) -> corsgate_result {
     guard(|| {
-        // SAFETY: per the contract.
-        unsafe {
-            evaluate(policy, decision_out, |p| {
-                let method = input_bytes(method, method_len)?;
-                let mut view = RequestView::new(method);
-                for h in input_array(headers, header_count)? {
-                    view.add_header(h.name.as_bytes()?, h.value.as_bytes()?);
-                }
-                Ok(p.evaluate_view(&view))
-            })
+        let out = required_out(decision_out)?;
+        // SAFETY: as in `corsgate_evaluate_head`: a NULL or live `policy`
+        // held for the call (the `# Safety` section above).
+        let policy = unsafe { policy_ref(policy) }?;
+        // SAFETY: `(method, method_len)` is NULL with length 0 or readable,
+        // unmodified bytes (the `# Safety` section above).
+        let method = unsafe { input_bytes(method, method_len) }?;
+        // SAFETY: `(headers, header_count)` is NULL with count 0 or
+        // `header_count` initialised, unmodified headers (the `# Safety`
+        // section above; alignment and size are checked by `input_array`).
+        let headers = unsafe { input_array(headers, header_count) }?;
+        let mut view = RequestView::new(method);
+        for h in headers {
+            // SAFETY: each header's name and value slices are NULL with
+            // length 0 or readable, unmodified bytes (the `# Safety` section
+            // above).
+            let (name, value) = unsafe { (h.name.as_bytes()?, h.value.as_bytes()?) };
+            view.add_header(name, value);
         }
+        let decision = policy.evaluate_view(&view);
+        // SAFETY: `decision_out` is writable (the `# Safety` section above).
+        unsafe { publish(out, &decision) };
+        Ok(())
     })
 }
 
-/// Converts one of the caller's singleton fields.
+/// Converts one of the caller's singleton fields, read through a raw
+/// pointer: `value` is read only when `state` is `ONE` (the header lets C
+/// leave it uninitialised otherwise), and an unknown state is an error, not
+/// a transmute into `corsgate_field_state`.
 ///
 /// # Safety
 ///
-/// The value slice is readable for `'a` when `state` is one.
-unsafe fn field<'a>(f: &corsgate_field) -> Result<Field<'a>, corsgate_result> {
+/// `f` is aligned and points to a `corsgate_field` whose `state` is
+/// initialised and, when `state` is `ONE`, whose `value` is a readable
+/// slice, unmodified for `'a`.
+unsafe fn field<'a>(f: *const corsgate_field) -> Result<Field<'a>, corsgate_result> {
+    // SAFETY: `f` is aligned and `state` is initialised (this function's
+    // precondition); a `u8` has no invalid values.
+    let state = unsafe { addr_of!((*f).state).read() };
     let mut out = Field::Absent;
-    match f.state {
+    match state {
         s if s == corsgate_field_state::Absent as u8 => {}
         s if s == corsgate_field_state::One as u8 => {
-            // SAFETY: per the contract.
-            out.add(unsafe { f.value.as_bytes() }?);
+            // SAFETY: `state` is `ONE`, so `value` is initialised and its
+            // bytes readable for `'a` (this function's precondition); a
+            // `corsgate_slice` (a pointer and a `usize`) has no invalid bit
+            // patterns, and `as_bytes` checks NULL, length and alignment.
+            let value = unsafe { addr_of!((*f).value).read().as_bytes() }?;
+            out.add(value);
         }
         s if s == corsgate_field_state::Repeated as u8 => out = Field::Repeated,
         _ => return Err(corsgate_result::InvalidArgument),
@@ -163,9 +195,15 @@ unsafe fn field<'a>(f: &corsgate_field) -> Result<Field<'a>, corsgate_result> {
 ///
 /// # Safety
 ///
-/// `policy` is a live handle; `view` points to a readable view whose
-/// slices and line array are readable; `decision_out` is writable. The
-/// decision borrows from the policy and from the view's slices.
+/// `view` is NULL or points to a `corsgate_view` in which `method`,
+/// `request_headers`, `request_headers_count` and the three fields' `state`
+/// are initialised, and each field's `value` too when its state is
+/// `CORSGATE_FIELD_STATE_ONE` (it is not read otherwise); every slice it
+/// refers to is readable and the line array holds `request_headers_count`
+/// initialised slices; no one writes any of it during the call. `policy` is
+/// NULL or a live handle, not released during the call; `decision_out` is NULL or points to writable
+/// memory for one `corsgate_decision`. The decision borrows from the policy
+/// and from the view's slices.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_evaluate_view(
     policy: *const corsgate_policy,
@@ -173,27 +211,48 @@ pub unsafe extern "C" fn corsgate_evaluate_view(
     decision_out: *mut corsgate_decision,
 ) -> corsgate_result {
     guard(|| {
-        let view = required(view)?;
-        // SAFETY: per the contract. Every field of `corsgate_view` is valid
-        // for any bit pattern, so the reference cannot observe an invalid
-        // value.
-        let v = unsafe { view.as_ref() };
-        // SAFETY: per the contract.
-        unsafe {
-            evaluate(policy, decision_out, |p| {
-                let mut lines = FieldLines::new();
-                for line in input_array(v.request_headers, v.request_headers_count)? {
-                    lines.add(line.as_bytes()?);
-                }
-                let view = RequestView {
-                    method: v.method.as_bytes()?,
-                    origin: field(&v.origin)?,
-                    request_method: field(&v.request_method)?,
-                    request_headers: lines,
-                    request_private_network: field(&v.request_private_network)?,
-                };
-                Ok(p.evaluate_view(&view))
-            })
+        // The view is read field by field through raw pointers, never as a
+        // `&corsgate_view`, because parts of it may be uninitialised.
+        let v = required(view)?.as_ptr();
+        let out = required_out(decision_out)?;
+        // SAFETY: as in `corsgate_evaluate_head`: a NULL or live `policy`
+        // held for the call (the `# Safety` section above).
+        let policy = unsafe { policy_ref(policy) }?;
+        // SAFETY: `v` is non-NULL and aligned (`required`), and these three
+        // fields are initialised (the `# Safety` section above); slices,
+        // pointers and `usize`s have no invalid bit patterns.
+        let (method, lines, line_count) = unsafe {
+            (
+                addr_of!((*v).method).read(),
+                addr_of!((*v).request_headers).read(),
+                addr_of!((*v).request_headers_count).read(),
+            )
+        };
+        // SAFETY: `(lines, line_count)` is NULL with count 0 or
+        // `line_count` initialised, unmodified slices (the `# Safety`
+        // section above; alignment and size are checked by `input_array`).
+        let lines = unsafe { input_array(lines, line_count) }?;
+        let mut request_headers = FieldLines::new();
+        for line in lines {
+            // SAFETY: every line slice is readable and unmodified during
+            // the call (the `# Safety` section above).
+            request_headers.add(unsafe { line.as_bytes() }?);
         }
+        // SAFETY: the method slice is readable and unmodified during the
+        // call; `v` is aligned, so are its fields, and each field meets
+        // `field`'s precondition (the `# Safety` section above).
+        let view = unsafe {
+            RequestView {
+                method: method.as_bytes()?,
+                origin: field(addr_of!((*v).origin))?,
+                request_method: field(addr_of!((*v).request_method))?,
+                request_headers,
+                request_private_network: field(addr_of!((*v).request_private_network))?,
+            }
+        };
+        let decision = policy.evaluate_view(&view);
+        // SAFETY: `decision_out` is writable (the `# Safety` section above).
+        unsafe { publish(out, &decision) };
+        Ok(())
     })
 }

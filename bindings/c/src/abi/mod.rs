@@ -15,8 +15,19 @@
 //! every fallible export returns a [`corsgate_result`]; outputs come last
 //! and are written only on success; NULL is an error code, never a crash;
 //! every export runs inside a panic boundary.
+//!
+//! Soundness conventions: every `unsafe` block carries a `// SAFETY:`
+//! comment naming the invariant it relies on; where that invariant is the
+//! caller's, it is the `# Safety` section of the export's doc comment, which
+//! cbindgen copies into the header. Pointers from C are checked for NULL
+//! and alignment before use (`slice::required`, `slice::input_array`);
+//! `{NULL, 0}` never reaches `slice::from_raw_parts`; lengths are bounded by
+//! `isize::MAX`; enumerations from C travel as integers and are matched,
+//! never transmuted; caller structs that may be partly uninitialised are
+//! read field by field through raw pointers.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
+#![deny(clippy::missing_safety_doc)]
 #![allow(non_camel_case_types)]
 
 mod boundary;

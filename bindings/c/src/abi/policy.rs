@@ -1,12 +1,13 @@
 //! Compiled policies: immutable, reference-counted, shared across threads.
 
+use core::ptr::NonNull;
 use std::sync::Arc;
 
 use corsgate_engine::Policy;
 
 use super::boundary::{corsgate_result, guard, guard_or};
 use super::errors::{self, corsgate_errors};
-use super::slice::{input_bytes, required, required_out};
+use super::slice::{input_bytes, optional_out, required, required_out};
 
 /// A validated, compiled, immutable policy. Opaque and reference-counted:
 /// `corsgate_policy_clone` adds a reference, `corsgate_policy_free` drops
@@ -16,17 +17,33 @@ pub struct corsgate_policy {
     pub(super) policy: Policy,
 }
 
+// The header promises that threads share a policy freely: the handle is an
+// `Arc` whose clones and drops happen on any thread, and evaluations read
+// it concurrently. That is sound only while `Policy` is `Send + Sync`.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<corsgate_policy>();
+};
+
 /// Borrows the policy behind a handle.
 ///
 /// # Safety
 ///
-/// `policy` is NULL or a live handle from corsgate, kept alive for `'a`.
+/// `policy` is NULL or a live handle (a pointer from
+/// `corsgate_policy_from_toml`, `corsgate_builder_build` or
+/// `corsgate_policy_clone` whose reference has not been released), and the
+/// caller holds that reference for all of `'a`.
 pub(super) unsafe fn policy_ref<'a>(
     policy: *const corsgate_policy,
 ) -> Result<&'a Policy, corsgate_result> {
     let policy = required(policy)?;
-    // SAFETY: a live handle points to the `corsgate_policy` inside an `Arc`
-    // (see `finish_build`), and the caller keeps a reference for `'a`.
+    // SAFETY: `policy` is non-NULL and aligned (`required`). A live handle
+    // is the pointer `Arc::into_raw` returned in `finish_build`, so it
+    // points to an initialised `corsgate_policy` inside the `Arc`'s
+    // allocation, and the reference the caller holds for `'a` keeps the
+    // strong count at one or more, so it is not freed before `'a` ends. The
+    // policy is immutable and never handed out as `&mut`, so this shared
+    // borrow aliases only other shared borrows.
     Ok(&unsafe { policy.as_ref() }.policy)
 }
 
@@ -35,27 +52,34 @@ pub(super) unsafe fn policy_ref<'a>(
 ///
 /// # Safety
 ///
-/// `policy_out` is writable; `errors_out` is NULL or writable.
+/// `policy_out` and `errors_out` (when `Some`) are valid for writing one
+/// pointer each. (They are non-NULL and aligned by construction: they come
+/// from `required_out` and `optional_out`.)
 pub(super) unsafe fn finish_build(
     built: Result<Policy, corsgate_errors>,
-    policy_out: *mut *const corsgate_policy,
-    errors_out: *mut *mut corsgate_errors,
+    policy_out: NonNull<*const corsgate_policy>,
+    errors_out: Option<NonNull<*mut corsgate_errors>>,
 ) -> Result<(), corsgate_result> {
     match built {
         Ok(policy) => {
+            // The one place handles are made: every live handle is this
+            // pointer (or a copy of it from `corsgate_policy_clone`), and it
+            // goes back to `Arc::from_raw` only in `corsgate_policy_free`.
             let raw = Arc::into_raw(Arc::new(corsgate_policy { policy }));
-            // SAFETY: both outputs are writable per the contract (the
-            // optional one only when non-NULL).
-            unsafe {
-                policy_out.write(raw);
-                if !errors_out.is_null() {
-                    errors_out.write(core::ptr::null_mut());
-                }
+            // SAFETY: non-NULL and aligned (`NonNull` from `required_out`),
+            // and valid for writing one pointer per this function's
+            // precondition. `write` neither reads nor drops the old value,
+            // which C may have left uninitialised.
+            unsafe { policy_out.as_ptr().write(raw) };
+            if let Some(errors_out) = errors_out {
+                // SAFETY: as for `policy_out`.
+                unsafe { errors_out.as_ptr().write(core::ptr::null_mut()) };
             }
             Ok(())
         }
         Err(list) => {
-            // SAFETY: forwarded from the contract.
+            // SAFETY: `errors_out` is `None` or valid for writing one
+            // pointer, which is `publish`'s precondition.
             unsafe { errors::publish(list, errors_out) };
             Err(corsgate_result::InvalidPolicy)
         }
@@ -75,8 +99,10 @@ pub(super) unsafe fn finish_build(
 ///
 /// # Safety
 ///
-/// `toml` points to `toml_len` readable bytes (or is NULL with length 0);
-/// `policy_out` is writable; `errors_out` is NULL or writable.
+/// `toml` points to `toml_len` readable bytes that no one writes during the
+/// call (or is NULL with length 0); `policy_out` points to writable memory
+/// for one pointer; `errors_out` is NULL or points to writable memory for
+/// one pointer.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_policy_from_toml(
     toml: *const u8,
@@ -86,14 +112,18 @@ pub unsafe extern "C" fn corsgate_policy_from_toml(
 ) -> corsgate_result {
     guard(|| {
         let policy_out = required_out(policy_out)?;
-        // SAFETY: per the contract.
+        let errors_out = optional_out(errors_out)?;
+        // SAFETY: the `# Safety` section above requires `(toml, toml_len)`
+        // to be NULL with length 0 or `toml_len` readable bytes unmodified
+        // during the call; the borrow ends before this function returns.
         let bytes = unsafe { input_bytes(toml, toml_len) }?;
         let built = match core::str::from_utf8(bytes) {
             Ok(text) => Policy::from_toml(text).map_err(corsgate_errors::from_build),
             Err(e) => Err(corsgate_errors::not_utf8(e)),
         };
-        // SAFETY: per the contract.
-        unsafe { finish_build(built, policy_out.as_ptr(), errors_out) }
+        // SAFETY: the `# Safety` section above requires `policy_out`, and
+        // `errors_out` when non-NULL, to be writable for one pointer.
+        unsafe { finish_build(built, policy_out, errors_out) }
     })
 }
 
@@ -102,15 +132,20 @@ pub unsafe extern "C" fn corsgate_policy_from_toml(
 ///
 /// # Safety
 ///
-/// `policy` is NULL or a live handle from corsgate.
+/// `policy` is NULL or a live handle from corsgate: one whose references
+/// have not all been released with `corsgate_policy_free`.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_policy_clone(
     policy: *const corsgate_policy,
 ) -> *const corsgate_policy {
     guard_or(core::ptr::null(), || {
         if !policy.is_null() {
-            // SAFETY: a live handle came from `Arc::into_raw` and holds a
-            // reference, so the count is at least one.
+            // SAFETY: a live handle is the pointer `Arc::into_raw` returned
+            // for an `Arc<corsgate_policy>` (`finish_build`; the type
+            // matches), and the caller still holds one of its references, so
+            // the strong count is at least one for the whole call. The new
+            // reference is returned to the caller, who releases it with
+            // `corsgate_policy_free` (one `Arc::from_raw` per increment).
             unsafe { Arc::increment_strong_count(policy) };
         }
         policy
@@ -123,14 +158,21 @@ pub unsafe extern "C" fn corsgate_policy_clone(
 ///
 /// # Safety
 ///
-/// `policy` is NULL or a live handle from corsgate whose reference the
-/// caller gives up.
+/// `policy` is NULL or a live handle from corsgate; the caller gives up the
+/// reference it releases and never uses that reference again (other
+/// references, its own or other threads', stay valid).
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_policy_free(policy: *const corsgate_policy) {
     guard_or((), || {
         if !policy.is_null() {
-            // SAFETY: a live handle came from `Arc::into_raw`; the caller
-            // gives up the reference it owned.
+            // SAFETY: a live handle is the pointer `Arc::into_raw` returned
+            // for an `Arc<corsgate_policy>` (`finish_build`). Each reference
+            // the caller owns came from that call or from one
+            // `Arc::increment_strong_count` in `corsgate_policy_clone`, and
+            // the caller gives exactly one of them up here, so this
+            // `from_raw` is paired with one of those and the count cannot
+            // underflow. The `Arc` frees the policy when the count reaches
+            // zero; a panic in that drop is caught by `guard_or`.
             drop(unsafe { Arc::from_raw(policy) });
         }
     })

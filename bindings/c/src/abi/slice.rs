@@ -43,7 +43,8 @@ impl corsgate_slice {
     /// Unless `ptr` is NULL, `ptr` must point to `len` readable bytes that
     /// stay valid and unmodified for `'a`.
     pub(super) unsafe fn as_bytes<'a>(self) -> Result<&'a [u8], corsgate_result> {
-        // SAFETY: forwarded from this function's contract.
+        // SAFETY: `input_bytes` requires of `(self.ptr, self.len)` exactly
+        // what this function's own `# Safety` section requires of the slice.
         unsafe { input_bytes(self.ptr, self.len) }
     }
 }
@@ -70,16 +71,24 @@ pub(super) unsafe fn input_bytes<'a>(
     ptr: *const u8,
     len: usize,
 ) -> Result<&'a [u8], corsgate_result> {
-    // SAFETY: forwarded from this function's contract.
+    // SAFETY: `u8` has alignment 1 and every bit pattern is a valid `u8`,
+    // so `input_array::<u8>` needs exactly this function's precondition:
+    // `len` readable bytes at a non-NULL `ptr`, unmodified for `'a`.
     unsafe { input_array(ptr, len) }
 }
 
 /// Reads a caller's `{ptr, count}` array input.
 ///
+/// `(NULL, 0)` is the empty array (`slice::from_raw_parts` must never see a
+/// NULL pointer, even for zero elements, so that case is answered without
+/// it); `(NULL, n > 0)` is `NullParameter`; a misaligned pointer or a
+/// count whose byte size exceeds `isize::MAX` is `InvalidArgument`.
+///
 /// # Safety
 ///
-/// Unless `ptr` is NULL, `ptr` must point to `count` initialised, properly
-/// aligned values of `T` that stay valid and unmodified for `'a`.
+/// Unless `ptr` is NULL, `ptr` must point to `count` initialised values of
+/// `T`, inside one allocation, that stay valid and unmodified for `'a`.
+/// (Alignment and the size limit are checked, not assumed.)
 pub(super) unsafe fn input_array<'a, T>(
     ptr: *const T,
     count: usize,
@@ -101,8 +110,11 @@ pub(super) unsafe fn input_array<'a, T>(
         Some(bytes) if bytes <= isize::MAX as usize => {}
         _ => return Err(corsgate_result::InvalidArgument),
     }
-    // SAFETY: `ptr` is non-NULL, the size fits in `isize`, and the caller
-    // guarantees `count` valid values behind it for `'a`.
+    // SAFETY: `ptr` is non-NULL and aligned for `T` (both checked above),
+    // `count * size_of::<T>()` fits in `isize` (checked above), and this
+    // function's caller guarantees `count` initialised values of `T` in one
+    // allocation behind `ptr`, not written to for `'a`, so no `&mut` to
+    // them can coexist with the returned slice.
     Ok(unsafe { core::slice::from_raw_parts(ptr, count) })
 }
 
@@ -112,17 +124,36 @@ pub(super) unsafe fn input_array<'a, T>(
 ///
 /// As for [`input_bytes`].
 pub(super) unsafe fn input_str<'a>(ptr: *const u8, len: usize) -> Result<&'a str, corsgate_result> {
-    // SAFETY: forwarded from this function's contract.
+    // SAFETY: this function's precondition is `input_bytes`'s, verbatim.
     let bytes = unsafe { input_bytes(ptr, len) }?;
     core::str::from_utf8(bytes).map_err(|_| corsgate_result::InvalidUtf8)
 }
 
-/// A required pointer argument (input handle or output location).
+/// A required pointer argument (an input handle or struct): non-NULL
+/// (`NullParameter` otherwise) and aligned for `T` (`InvalidArgument`
+/// otherwise). C never produces a misaligned object, so the check costs
+/// correct callers nothing and turns a bad cast into an error code instead
+/// of undefined behaviour on the first read.
 pub(super) fn required<T>(ptr: *const T) -> Result<NonNull<T>, corsgate_result> {
-    NonNull::new(ptr.cast_mut()).ok_or(corsgate_result::NullParameter)
+    required_out(ptr.cast_mut())
 }
 
-/// A required output location.
+/// A required output location (or mutable handle): as [`required`].
 pub(super) fn required_out<T>(ptr: *mut T) -> Result<NonNull<T>, corsgate_result> {
-    NonNull::new(ptr).ok_or(corsgate_result::NullParameter)
+    let ptr = NonNull::new(ptr).ok_or(corsgate_result::NullParameter)?;
+    if ptr.is_aligned() {
+        Ok(ptr)
+    } else {
+        Err(corsgate_result::InvalidArgument)
+    }
+}
+
+/// An optional output location: `Ok(None)` for NULL, and as
+/// [`required_out`] otherwise.
+pub(super) fn optional_out<T>(ptr: *mut T) -> Result<Option<NonNull<T>>, corsgate_result> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        required_out(ptr).map(Some)
+    }
 }

@@ -234,3 +234,196 @@ fn builder_errors_are_listed_and_nothing_leaks() {
             .any(|k| k.0 == corsgate_error_kind::MaxAgeOutOfRange as u16));
     }
 }
+
+/// A hand-assembled decision in which only `header_count` and the entries
+/// it covers are initialised, as C may legitimately leave it. Reading the
+/// other entries (the code once copied the whole array) is undefined
+/// behaviour, which Miri reports.
+#[test]
+fn decision_write_reads_only_the_counted_headers() {
+    let mut hand = core::mem::MaybeUninit::<corsgate_decision>::uninit();
+    let d = hand.as_mut_ptr();
+    // SAFETY: writes to fields of a local, through raw pointers, without
+    // reading or creating references to the uninitialised rest.
+    unsafe {
+        ptr::addr_of_mut!((*d).header_count).write(1);
+        ptr::addr_of_mut!((*d).headers)
+            .cast::<corsgate_header>()
+            .write(corsgate_header {
+                name: corsgate_slice::from_bytes(b"Vary"),
+                value: corsgate_slice::from_bytes(b"Origin"),
+            });
+    }
+    let mut buf = [0u8; 32];
+    let mut len = 0usize;
+    // SAFETY: the decision meets the documented minimum; `buf` has 32
+    // writable bytes.
+    let r = unsafe { corsgate_decision_write(d, buf.as_mut_ptr(), buf.len(), &mut len) };
+    assert_eq!(r, corsgate_result::Ok);
+    assert_eq!(&buf[..len], b"Vary: Origin\r\n");
+}
+
+/// A view whose fields that are not `ONE` leave `value` uninitialised, as
+/// the header allows; only the initialised parts may be read.
+#[test]
+fn view_values_are_read_only_for_present_fields() {
+    let p = policy();
+    let mut raw = core::mem::MaybeUninit::<corsgate_view>::uninit();
+    let v = raw.as_mut_ptr();
+    // SAFETY: field writes into a local through raw pointers.
+    unsafe {
+        ptr::addr_of_mut!((*v).method).write(corsgate_slice::from_bytes(b"GET"));
+        ptr::addr_of_mut!((*v).origin.state).write(corsgate_field_state::One as u8);
+        ptr::addr_of_mut!((*v).origin.value)
+            .write(corsgate_slice::from_bytes(b"https://app.example.com"));
+        ptr::addr_of_mut!((*v).request_method.state).write(corsgate_field_state::Absent as u8);
+        ptr::addr_of_mut!((*v).request_private_network.state)
+            .write(corsgate_field_state::Repeated as u8);
+        ptr::addr_of_mut!((*v).request_headers).write(ptr::null());
+        ptr::addr_of_mut!((*v).request_headers_count).write(0);
+    }
+    let mut d = blank();
+    // SAFETY: the view meets the documented minimum; live policy.
+    let r = unsafe { corsgate_evaluate_view(p, v, &mut d) };
+    assert_eq!(r, corsgate_result::Ok);
+    assert_eq!(d.kind, corsgate_kind::Actual as u8);
+    assert!(d.allowed);
+    // SAFETY: released once.
+    unsafe { corsgate_policy_free(p) };
+}
+
+/// Storage for a misaligned `T`: one byte past an aligned, zeroed buffer.
+#[repr(C, align(16))]
+struct Misaligned([u8; 512]);
+
+impl Misaligned {
+    fn new() -> Self {
+        Misaligned([0; 512])
+    }
+
+    fn at<T>(&mut self) -> *mut T {
+        assert!(size_of::<T>() < 511 && align_of::<T>() > 1);
+        self.0.as_mut_ptr().wrapping_add(1).cast()
+    }
+}
+
+/// A misaligned struct or output pointer is an error code. Dereferencing
+/// it would be undefined behaviour (and a real fault on some targets); the
+/// code once read views and wrote every output without checking.
+#[test]
+fn misaligned_pointers_are_invalid_arguments() {
+    let p = policy();
+    let mut scratch = Misaligned::new();
+    let mut d = blank();
+    let mut len = 0usize;
+    let view = corsgate_view {
+        method: corsgate_slice::from_bytes(b"GET"),
+        origin: corsgate_field {
+            state: 0,
+            value: corsgate_slice::EMPTY,
+        },
+        request_method: corsgate_field {
+            state: 0,
+            value: corsgate_slice::EMPTY,
+        },
+        request_private_network: corsgate_field {
+            state: 0,
+            value: corsgate_slice::EMPTY,
+        },
+        request_headers: ptr::null(),
+        request_headers_count: 0,
+    };
+    // SAFETY: every call gets one misaligned pointer, which the library
+    // must refuse before any access; everything else is valid.
+    unsafe {
+        let r = corsgate_evaluate_head(p, PREFLIGHT.as_ptr(), PREFLIGHT.len(), scratch.at());
+        assert_eq!(r, corsgate_result::InvalidArgument);
+        let r = corsgate_evaluate_view(p, scratch.at(), &mut d);
+        assert_eq!(r, corsgate_result::InvalidArgument);
+        let r = corsgate_evaluate_view(p, &view, scratch.at());
+        assert_eq!(r, corsgate_result::InvalidArgument);
+        let r = corsgate_decision_write(scratch.at(), ptr::null_mut(), 0, &mut len);
+        assert_eq!(r, corsgate_result::InvalidArgument);
+        let r = corsgate_decision_write(&d, ptr::null_mut(), 0, scratch.at());
+        assert_eq!(r, corsgate_result::InvalidArgument);
+        let r = corsgate_policy_from_toml(TOML.as_ptr(), TOML.len(), scratch.at(), ptr::null_mut());
+        assert_eq!(r, corsgate_result::InvalidArgument);
+        let mut q = ptr::null();
+        let r = corsgate_policy_from_toml(b"x".as_ptr(), 1, &mut q, scratch.at());
+        assert_eq!(r, corsgate_result::InvalidArgument);
+        assert!(q.is_null());
+        let r = corsgate_builder_new(scratch.at());
+        assert_eq!(r, corsgate_result::InvalidArgument);
+        let r = corsgate_errors_get(ptr::null(), 0, scratch.at());
+        assert_eq!(r, corsgate_result::NullParameter);
+        corsgate_policy_free(p);
+    }
+    assert_eq!(d.kind, 0xee);
+    assert_eq!(len, 0);
+    assert!(scratch.0.iter().all(|&b| b == 0), "nothing was written");
+}
+
+/// The strong count of the `Arc` behind a live handle.
+///
+/// # Safety
+///
+/// `p` is a live handle.
+unsafe fn strong_count(p: *const corsgate_policy) -> usize {
+    // SAFETY: a live handle is an `Arc::into_raw` pointer with a count of
+    // at least one, which the caller keeps; `ManuallyDrop` leaves it alone.
+    let arc = core::mem::ManuallyDrop::new(unsafe { std::sync::Arc::from_raw(p) });
+    std::sync::Arc::strong_count(&arc)
+}
+
+#[test]
+fn clone_and_free_pair_up() {
+    let p = policy();
+    // SAFETY: `p` is live throughout; each reference is released once.
+    unsafe {
+        assert_eq!(strong_count(p), 1);
+        let q = corsgate_policy_clone(p);
+        let r = corsgate_policy_clone(q);
+        assert_eq!((q, r), (p, p));
+        assert_eq!(strong_count(p), 3);
+        corsgate_policy_free(q);
+        assert_eq!(strong_count(p), 2);
+        corsgate_policy_free(r);
+        assert_eq!(strong_count(p), 1);
+        assert!(corsgate_policy_clone(ptr::null()).is_null());
+        corsgate_policy_free(ptr::null());
+        corsgate_policy_free(p);
+    }
+}
+
+/// `corsgate_builder_build` consumes the builder on its error paths too:
+/// no leak (Miri's leak check, LeakSanitizer in the C tests) and no second
+/// free.
+#[test]
+fn build_consumes_the_builder_on_every_path() {
+    let mut scratch = Misaligned::new();
+    // SAFETY: each builder is consumed by exactly one `build` call.
+    unsafe {
+        for case in 0..3 {
+            let mut b = ptr::null_mut();
+            assert_eq!(corsgate_builder_new(&mut b), corsgate_result::Ok);
+            let mut p = ptr::null();
+            let r = match case {
+                0 => corsgate_builder_build(b, ptr::null_mut(), ptr::null_mut()),
+                1 => corsgate_builder_build(b, &mut p, scratch.at()),
+                _ => corsgate_builder_build(b, &mut p, ptr::null_mut()),
+            };
+            let want = [
+                corsgate_result::NullParameter,
+                corsgate_result::InvalidArgument,
+                corsgate_result::InvalidPolicy,
+            ];
+            assert_eq!(r, want[case]);
+            assert!(p.is_null());
+        }
+        assert_eq!(
+            corsgate_builder_build(ptr::null_mut(), ptr::null_mut(), ptr::null_mut()),
+            corsgate_result::NullParameter
+        );
+        corsgate_builder_free(ptr::null_mut());
+    }
+}
