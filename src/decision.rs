@@ -107,6 +107,7 @@ pub struct Decision<'a> {
 
 #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
 impl<'a> Decision<'a> {
+    #[inline(always)]
     pub(crate) const fn new(kind: Kind, reason: Reason) -> Self {
         Decision {
             kind,
@@ -120,6 +121,7 @@ impl<'a> Decision<'a> {
 
     /// Appends a header. The evaluator never pushes more than
     /// [`MAX_HEADERS`]; a push beyond it is dropped rather than panicking.
+    #[inline(always)]
     pub(crate) fn push(&mut self, name: &'static str, value: &'a [u8]) {
         if let Some(slot) = self.headers.get_mut(usize::from(self.len)) {
             *slot = Header { name, value };
@@ -127,10 +129,12 @@ impl<'a> Decision<'a> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn set_status(&mut self, status: u16) {
         self.status = status;
     }
 
+    #[inline(always)]
     pub(crate) fn clear_output(&mut self) {
         self.len = 0;
         self.status = 0;

@@ -67,6 +67,7 @@ impl Policy {
     }
 
     /// Evaluates a pre-extracted [`RequestView`].
+    #[inline]
     pub fn evaluate_view<'a>(&'a self, v: &RequestView<'a>) -> Decision<'a> {
         self.finish(self.decide(v))
     }
@@ -76,6 +77,7 @@ impl Policy {
         self.match_origin(origin).is_ok()
     }
 
+    #[inline(always)]
     fn finish<'a>(&self, mut d: Decision<'a>) -> Decision<'a> {
         if self.report_only {
             d.clear_output();
@@ -91,6 +93,7 @@ impl Policy {
         }
     }
 
+    #[inline(always)]
     fn decide<'a>(&'a self, v: &RequestView<'a>) -> Decision<'a> {
         if !v.origin.is_present() {
             let mut d = Decision::new(Kind::NotCors, Reason::NoOrigin);
@@ -128,6 +131,7 @@ impl Policy {
         }
     }
 
+    #[inline(always)]
     fn preflight<'a>(&'a self, v: &RequestView<'a>, acao: Acao<'a>) -> Decision<'a> {
         let Field::One(method) = v.request_method else {
             return self.deny(Kind::Preflight, Reason::MethodNotAllowed);
@@ -183,6 +187,7 @@ impl Policy {
         d
     }
 
+    #[inline(always)]
     fn push_origin<'a>(&self, d: &mut Decision<'a>, acao: Acao<'a>) {
         match acao {
             Acao::Star => d.push(names::ALLOW_ORIGIN, b"*"),
@@ -193,6 +198,7 @@ impl Policy {
         }
     }
 
+    #[inline(always)]
     fn deny<'a>(&self, kind: Kind, reason: Reason) -> Decision<'a> {
         let mut d = Decision::new(kind, reason);
         if kind == Kind::Preflight {
