@@ -7,9 +7,7 @@
 use crate::request::FieldLines;
 use crate::syntax::{is_ows, is_tchar};
 
-/// The most bytes of `Access-Control-Request-Headers`, all lines together,
-/// the engine reads. A longer list is refused before any parsing.
-pub const MAX_ACRH_BYTES: usize = 2048;
+pub use crate::request::MAX_ACRH_BYTES;
 /// The most names a request-headers list may carry.
 pub const MAX_ACRH_ELEMENTS: usize = 64;
 /// The most empty elements (`a,,b`) tolerated in a list.

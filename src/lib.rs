@@ -88,7 +88,7 @@ mod syntax;
 mod table;
 
 #[cfg(feature = "alloc")]
-pub use acrh::{MAX_ACRH_BYTES, MAX_ACRH_ELEMENTS, MAX_ACRH_EMPTY_ELEMENTS, MAX_ACRH_OWS_BYTES};
+pub use acrh::{MAX_ACRH_ELEMENTS, MAX_ACRH_EMPTY_ELEMENTS, MAX_ACRH_OWS_BYTES};
 pub use decision::{names, Decision, Header, Kind, MAX_HEADERS};
 pub use origin::{MAX_HOST_BYTES, MAX_ORIGIN_BYTES, MAX_SCHEME_BYTES};
 #[cfg(feature = "alloc")]
@@ -96,7 +96,7 @@ pub use policy::{
     BuildError, BuildErrors, DeniedPreflight, ErrorKind, Mode, Policy, PolicyBuilder, MAX_MAX_AGE,
 };
 pub use reason::Reason;
-pub use request::{Field, FieldLines, RequestView, MAX_ACRH_LINES};
+pub use request::{Field, FieldLines, RequestView, MAX_ACRH_BYTES, MAX_ACRH_LINES};
 pub use scan::{scan_head, ScanError, MAX_HEAD_BYTES};
 
 // Compiles the README's Rust examples as doctests, so they cannot rot.

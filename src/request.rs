@@ -4,12 +4,25 @@
 //! end up as a [`RequestView`], and only a view is ever evaluated: the forms
 //! cannot drift apart.
 
-use crate::syntax::trim_ows;
+use crate::syntax::{is_ows, trim_ows};
 
 /// How many `Access-Control-Request-Headers` field lines are kept. Browsers
 /// send one; intermediaries occasionally split a list in two. A request with
 /// more lines is refused (`header_not_allowed`) rather than partially read.
 pub const MAX_ACRH_LINES: usize = 4;
+
+/// The most bytes of `Access-Control-Request-Headers`, all lines together
+/// and counted before trimming, the engine reads. A longer list is refused
+/// before any byte of it is looked at.
+pub const MAX_ACRH_BYTES: usize = 2048;
+
+/// `s` without at most `max` OWS bytes on each side.
+fn trim_ows_bounded(s: &[u8], max: usize) -> &[u8] {
+    let lead = s.iter().take(max).take_while(|&&b| is_ows(b)).count();
+    let s = s.get(lead..).unwrap_or(&[]);
+    let trail = s.iter().rev().take(max).take_while(|&&b| is_ows(b)).count();
+    s.get(..s.len() - trail).unwrap_or(&[])
+}
 
 /// A singleton request field, as seen across all the request's lines.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,6 +60,8 @@ pub struct FieldLines<'r> {
     lines: [&'r [u8]; MAX_ACRH_LINES],
     len: u8,
     overflow: bool,
+    /// Bytes seen across all lines, untrimmed.
+    total: usize,
 }
 
 impl<'r> FieldLines<'r> {
@@ -56,12 +71,23 @@ impl<'r> FieldLines<'r> {
             lines: [&[]; MAX_ACRH_LINES],
             len: 0,
             overflow: false,
+            total: 0,
         }
     }
 
-    /// Records one more line. Lines beyond [`MAX_ACRH_LINES`] mark the list
-    /// as overflowing; it is then refused as a whole.
+    /// Records one more line. Lines beyond [`MAX_ACRH_LINES`], or beyond
+    /// [`MAX_ACRH_BYTES`] in all, mark the list as overflowing; it is then
+    /// refused as a whole, and an over-long line is never even trimmed.
     pub fn add(&mut self, value: &'r [u8]) {
+        // The usual single space after the colon does not count; a value
+        // padded with kilobytes of whitespace does, so that trimming it
+        // never costs more than the cap.
+        let value = trim_ows_bounded(value, 8);
+        self.total = self.total.saturating_add(value.len());
+        if self.total > MAX_ACRH_BYTES {
+            self.overflow = true;
+            return;
+        }
         match self.lines.get_mut(usize::from(self.len)) {
             Some(slot) => {
                 *slot = trim_ows(value);
@@ -76,7 +102,8 @@ impl<'r> FieldLines<'r> {
         self.lines.get(..usize::from(self.len)).unwrap_or(&[])
     }
 
-    /// Whether more than [`MAX_ACRH_LINES`] lines were seen.
+    /// Whether more than [`MAX_ACRH_LINES`] lines or [`MAX_ACRH_BYTES`]
+    /// bytes were seen.
     pub fn overflowed(&self) -> bool {
         self.overflow
     }
