@@ -3,7 +3,7 @@
 
 use core::ptr::addr_of;
 
-use corsgate_engine::{Decision, Kind, Reason};
+use corsgate_engine::{Kind, Reason};
 
 use super::boundary::{corsgate_result, guard, guard_or};
 use super::slice::{corsgate_header, corsgate_slice, required, required_out};
@@ -91,28 +91,6 @@ const UNSET: corsgate_header = corsgate_header {
     name: corsgate_slice::EMPTY,
     value: corsgate_slice::EMPTY,
 };
-
-impl corsgate_decision {
-    /// Copies a core decision into its C form.
-    pub(super) fn describe(d: &Decision<'_>) -> Self {
-        let mut out = corsgate_decision {
-            kind: d.kind() as u8,
-            allowed: d.allowed(),
-            reason: d.reason() as u8,
-            status: d.status(),
-            header_count: 0,
-            headers: [UNSET; CORSGATE_MAX_HEADERS],
-        };
-        for (slot, h) in out.headers.iter_mut().zip(d.headers()) {
-            *slot = corsgate_header {
-                name: corsgate_slice::from_bytes(h.name.as_bytes()),
-                value: corsgate_slice::from_bytes(h.value),
-            };
-            out.header_count += 1;
-        }
-        out
-    }
-}
 
 const SEPARATOR: &[u8] = b": ";
 const CRLF: &[u8] = b"\r\n";

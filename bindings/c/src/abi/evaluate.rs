@@ -1,11 +1,11 @@
 //! Evaluation: one call per request, from any of the three input forms.
 
-use core::ptr::{addr_of, NonNull};
+use core::ptr::{self, addr_of, NonNull};
 
 use corsgate_engine::{Decision, Field, FieldLines, RequestView};
 
 use super::boundary::{corsgate_result, guard};
-use super::decision::corsgate_decision;
+use super::decision::{corsgate_decision, CORSGATE_MAX_HEADERS};
 use super::policy::{corsgate_policy, policy_ref};
 use super::slice::{
     corsgate_header, corsgate_slice, input_array, input_bytes, required, required_out,
@@ -61,12 +61,32 @@ pub struct corsgate_view {
 /// `out` is valid for writing one `corsgate_decision`. (It is non-NULL and
 /// aligned by construction: it comes from `required_out`.)
 unsafe fn publish(out: NonNull<corsgate_decision>, decision: &Decision<'_>) {
-    let described = corsgate_decision::describe(decision);
-    // SAFETY: non-NULL and aligned (`NonNull` from `required_out`), writable
-    // for one `corsgate_decision` (this function's precondition); `write`
-    // neither reads nor drops the old contents, which are plain data C may
-    // have left uninitialised.
-    unsafe { out.as_ptr().write(described) };
+    // Field by field, and only the counted headers: building a whole
+    // `corsgate_decision` first and copying it costs a 400-byte memcpy on
+    // every request, for entries the caller must not read anyway.
+    let p = out.as_ptr();
+    let headers = decision.headers();
+    let count = headers.len().min(CORSGATE_MAX_HEADERS);
+    // SAFETY: `p` is non-NULL and aligned (`NonNull` from `required_out`)
+    // and writable for one `corsgate_decision` (this function's
+    // precondition). `addr_of_mut!` makes field pointers without creating
+    // references to memory C may have left uninitialised, and `write`
+    // neither reads nor drops the old contents (plain data). Header `i` is
+    // written for `i < count <= CORSGATE_MAX_HEADERS`, inside the array.
+    unsafe {
+        ptr::addr_of_mut!((*p).kind).write(decision.kind() as u8);
+        ptr::addr_of_mut!((*p).allowed).write(decision.allowed());
+        ptr::addr_of_mut!((*p).reason).write(decision.reason() as u8);
+        ptr::addr_of_mut!((*p).status).write(decision.status());
+        ptr::addr_of_mut!((*p).header_count).write(count);
+        let dst = ptr::addr_of_mut!((*p).headers).cast::<corsgate_header>();
+        for (i, h) in headers.iter().take(count).enumerate() {
+            dst.add(i).write(corsgate_header {
+                name: corsgate_slice::from_bytes(h.name.as_bytes()),
+                value: corsgate_slice::from_bytes(h.value),
+            });
+        }
+    }
 }
 
 /// Evaluates a raw HTTP/1.x request head: the request line, the header
