@@ -43,6 +43,25 @@ fn mix(h: u64, w: u64) -> u64 {
     (h ^ w).wrapping_mul(K).rotate_left(27)
 }
 
+/// Byte equality without a `memcmp` call: keys are short (origins, header
+/// names), so word-wise compares inline beat the call's set-up.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let whole = a
+        .chunks_exact(8)
+        .zip(b.chunks_exact(8))
+        .all(|(x, y)| word(x) == word(y));
+    // The last word overlaps the previous one when `n` is not a multiple of 8.
+    whole && word(a.get(n - 8..).unwrap_or(&[])) == word(b.get(n - 8..).unwrap_or(&[]))
+}
+
 /// A small multiply-rotate hash; quality only needs to spread policy keys.
 /// Keys of 8 bytes or more are read as whole words, the last one overlapping
 /// the previous, so no byte-by-byte tail or variable-length copy is needed.
@@ -120,10 +139,10 @@ impl Table {
             let slot = *self.slots.get(at)?;
             let (k, v) = self.entries.get(slot.checked_sub(1)? as usize)?;
             let hit = match self.fold {
-                Fold::Exact => **k == *key,
+                Fold::Exact => same(k, key),
                 // Keys are stored lower-case and browsers send lower case:
                 // try the plain comparison first.
-                Fold::AsciiCase => **k == *key || k.eq_ignore_ascii_case(key),
+                Fold::AsciiCase => same(k, key) || k.eq_ignore_ascii_case(key),
             };
             if hit {
                 return Some(*v);
