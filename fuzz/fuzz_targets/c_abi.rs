@@ -547,7 +547,13 @@ fuzz_target!(|input: Input| {
                 ] {
                     // SAFETY: the ABI returns static slices.
                     let bytes = unsafe { std::slice::from_raw_parts(s.ptr, s.len) };
-                    assert!(bytes.iter().all(|b| b.is_ascii_lowercase() || *b == b'_'));
+                    assert!(
+                        bytes
+                            .iter()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_'),
+                        "{:?}",
+                        String::from_utf8_lossy(bytes)
+                    );
                 }
                 let _ = corsgate_abi_version();
             }
