@@ -71,3 +71,19 @@ def policy_from_options(
         private_network=allow_private_network,
         max_age=max_age,
     )
+
+
+def resolve_policy(
+    policy: Optional[Policy], allow_origins: Collection[str], **options
+) -> Policy:
+    """The policy a middleware runs: ``policy=`` as given, or one compiled
+    from Starlette's keywords. Giving both is a ``TypeError``."""
+    if policy is None:
+        return policy_from_options(allow_origins=allow_origins, **options)
+    if not isinstance(policy, Policy):
+        raise TypeError(
+            f"policy must be a corsgate.Policy, not {type(policy).__name__}"
+        )
+    if allow_origins:
+        raise TypeError("pass either policy= or the allow_* keywords, not both")
+    return policy

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Collection, MutableMapping, Optional
 
-from ._options import policy_from_options
+from ._options import resolve_policy
 from ._policy import Policy
 
 Scope = MutableMapping[str, Any]
@@ -122,25 +122,18 @@ class CORSMiddleware:
         *,
         policy: Optional[Policy] = None,
     ) -> None:
-        if policy is None:
-            policy = policy_from_options(
-                allow_origins=allow_origins,
-                allow_methods=allow_methods,
-                allow_headers=allow_headers,
-                allow_credentials=allow_credentials,
-                allow_origin_regex=allow_origin_regex,
-                allow_private_network=allow_private_network,
-                expose_headers=expose_headers,
-                max_age=max_age,
-            )
-        elif not isinstance(policy, Policy):
-            raise TypeError(
-                f"policy must be a corsgate.Policy, not {type(policy).__name__}"
-            )
-        elif allow_origins:
-            raise TypeError("pass either policy= or the allow_* keywords, not both")
         self.app = app
-        self.policy = policy
+        self.policy = resolve_policy(
+            policy,
+            allow_origins,
+            allow_methods=allow_methods,
+            allow_headers=allow_headers,
+            allow_credentials=allow_credentials,
+            allow_origin_regex=allow_origin_regex,
+            allow_private_network=allow_private_network,
+            expose_headers=expose_headers,
+            max_age=max_age,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
