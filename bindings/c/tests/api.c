@@ -65,22 +65,6 @@ static bool contains(corsgate_slice haystack, const char *needle) {
   return false;
 }
 
-static bool decisions_equal(const corsgate_decision *a,
-                            const corsgate_decision *b) {
-  if (a->kind != b->kind || a->allowed != b->allowed ||
-      a->reason != b->reason || a->status != b->status ||
-      a->header_count != b->header_count) {
-    return false;
-  }
-  for (size_t i = 0; i < a->header_count; i++) {
-    if (!slices_eq(a->headers[i].name, b->headers[i].name) ||
-        !slices_eq(a->headers[i].value, b->headers[i].value)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 static void test_versions_and_names(void) {
   char want[64];
   snprintf(want, sizeof want, "%d.%d.%d", CORSGATE_VERSION_MAJOR,

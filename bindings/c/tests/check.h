@@ -56,6 +56,23 @@ static inline bool slices_eq(corsgate_slice a, corsgate_slice b) {
 }
 
 /* Prints the summary line and returns the process exit status. */
+/* Whether two decisions say the same thing, header by header. */
+static inline bool decisions_equal(const corsgate_decision *a,
+                            const corsgate_decision *b) {
+  if (a->kind != b->kind || a->allowed != b->allowed ||
+      a->reason != b->reason || a->status != b->status ||
+      a->header_count != b->header_count) {
+    return false;
+  }
+  for (size_t i = 0; i < a->header_count; i++) {
+    if (!slices_eq(a->headers[i].name, b->headers[i].name) ||
+        !slices_eq(a->headers[i].value, b->headers[i].value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 static inline int check_report(const char *program) {
   if (check_failures > 0) {
     fprintf(stderr, "%s: %d of %d checks FAILED\n", program, check_failures,

@@ -41,21 +41,6 @@ typedef struct {
   long mismatches;
 } job;
 
-static bool same(const corsgate_decision *a, const corsgate_decision *b) {
-  if (a->kind != b->kind || a->allowed != b->allowed ||
-      a->reason != b->reason || a->status != b->status ||
-      a->header_count != b->header_count) {
-    return false;
-  }
-  for (size_t i = 0; i < a->header_count; i++) {
-    if (!slices_eq(a->headers[i].name, b->headers[i].name) ||
-        !slices_eq(a->headers[i].value, b->headers[i].value)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 static void *worker(void *arg) {
   job *j = arg;
   unsigned x = j->seed;
@@ -65,7 +50,7 @@ static void *worker(void *arg) {
     corsgate_decision d;
     if (corsgate_evaluate_head(j->policy, (const uint8_t *)HEADS[k],
                                strlen(HEADS[k]), &d) != CORSGATE_RESULT_OK ||
-        !same(&d, &j->expected[k])) {
+        !decisions_equal(&d, &j->expected[k])) {
       j->mismatches++;
     }
   }
