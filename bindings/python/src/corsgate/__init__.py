@@ -25,13 +25,21 @@ WSGI app).
 
 The package loads its bundled ``libcorsgate`` and checks, at import, that
 the library speaks the C ABI version it was written for.
+
+Evaluations go through the native extension ``corsgate._speedups`` when it
+was built at install time, and through ctypes otherwise; both give the same
+results. :data:`BACKEND` says which is active (``"extension"`` or
+``"ctypes"``); the ``CORSGATE_BACKEND`` environment variable (``auto``,
+``extension``, ``ctypes``) chooses at import.
 """
 
+from ._backend import BACKEND
 from ._ffi import ABI_VERSION, LIBRARY_VERSION, MAX_HEADERS
 from ._policy import BuildError, Decision, Policy, PolicyError
 
 __all__ = [
     "ABI_VERSION",
+    "BACKEND",
     "BuildError",
     "Decision",
     "LIBRARY_VERSION",

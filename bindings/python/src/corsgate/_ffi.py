@@ -6,9 +6,12 @@ and ``restype``: without ``argtypes`` ctypes passes Python ints as C
 handles are ``c_void_p``. Struct layouts mirror the header and are checked
 against it at import (see ``_check_layout``).
 
-The library is the one bundled in the package by ``setup.py``, or the file
-named by the ``CORSGATE_LIBRARY`` environment variable (for development
-against a freshly built ``target/release/libcorsgate.so``).
+The library is the one bundled in the package by ``setup.py``
+(``libcorsgate.so.<ABI>`` on Linux), or the file named by the
+``CORSGATE_LIBRARY`` environment variable (for development against a
+freshly built ``target/release/libcorsgate.so``). It is loaded here, before
+the optional extension (``_backend.py``), which then binds to the same
+loaded copy.
 """
 
 from __future__ import annotations
@@ -126,7 +129,8 @@ def _check_layout() -> None:
 _check_layout()
 
 
-def _library_path() -> str:
+def library_path() -> str:
+    """The path of the native library ctypes loads."""
     override = os.environ.get("CORSGATE_LIBRARY")
     if override:
         return override
@@ -135,12 +139,14 @@ def _library_path() -> str:
     elif sys.platform == "win32":
         name = "corsgate.dll"
     else:
-        name = "libcorsgate.so"
+        # Bundled under its SONAME, the name corsgate._speedups' DT_NEEDED
+        # entry asks for: the extension and ctypes then share one copy.
+        name = f"libcorsgate.so.{ABI_VERSION}"
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
 
 
 def _load() -> ctypes.CDLL:
-    path = _library_path()
+    path = library_path()
     try:
         # CDLL (not PyDLL) releases the GIL during each call, so threads
         # sharing a policy evaluate in parallel.
@@ -246,7 +252,7 @@ def _check_abi() -> None:
     if loaded != ABI_VERSION:
         version = slice_bytes(lib.corsgate_version()).decode("ascii", "replace")
         raise ImportError(
-            f"corsgate: the native library {_library_path()!r} (corsgate "
+            f"corsgate: the native library {library_path()!r} (corsgate "
             f"{version}) speaks C ABI version {loaded}, but this Python "
             f"package needs version {ABI_VERSION}. Reinstall the package so "
             "that it bundles a matching library."

@@ -31,7 +31,7 @@ from operator import itemgetter
 from ctypes import byref, c_void_p
 from typing import Any, NamedTuple, Optional, Sequence, Tuple, Union
 
-from . import _ffi
+from . import _backend, _ffi
 
 BytesLike = Union[str, bytes]
 HeaderPairs = Iterable[Tuple[BytesLike, BytesLike]]
@@ -471,6 +471,14 @@ class Policy:
         fields stay repeated. Only the CORS request fields are read: other
         headers are skipped without being converted or type-checked.
         """
+        if _native_evaluate is not None:
+            decision = _native_evaluate(self._handle, method, headers)
+            if decision is not None:
+                return decision
+        return self._evaluate_ctypes(method, headers)
+
+    def _evaluate_ctypes(self, method: BytesLike, headers: HeaderPairs) -> Decision:
+        """:meth:`evaluate` through ctypes: every input type, every error."""
         m = (
             method
             if type(method) is bytes
@@ -538,6 +546,14 @@ class Policy:
         be framed is a decision (``malformed_request``, status 400, or
         ``request_too_large``, 431), not an exception.
         """
+        if _native_evaluate_head is not None:
+            decision = _native_evaluate_head(self._handle, raw)
+            if decision is not None:
+                return decision
+        return self._evaluate_head_ctypes(raw)
+
+    def _evaluate_head_ctypes(self, raw: bytes) -> Decision:
+        """:meth:`evaluate_head` through ctypes: every input type, every error."""
         if type(raw) is not bytes:
             if isinstance(raw, str):
                 raise TypeError(
@@ -617,6 +633,16 @@ _pool: list = []
 def _new_buffer() -> Tuple[Any, int]:
     out = _new_out()
     return out, ctypes.addressof(out)
+
+
+# The extension backend (see _backend.py) builds Decision objects itself,
+# from the same name tables, and fills _NAME_STR as it meets header names.
+_native = _backend.native
+_native_evaluate = _native_evaluate_head = None
+if _native is not None:
+    _native.configure(Decision, _KINDS, _REASONS, _NAME_STR)
+    _native_evaluate = _native.evaluate
+    _native_evaluate_head = _native.evaluate_head
 
 
 def _failed(rc: int) -> None:
