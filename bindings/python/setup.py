@@ -180,7 +180,9 @@ class build_ext(_build_ext):
     def run(self) -> None:
         mode = _extension_mode()
         if mode == "no" or not ELF:
-            why = "CORSGATE_BUILD_EXTENSION=no" if ELF else f"not built on {sys.platform}"
+            why = (
+                "CORSGATE_BUILD_EXTENSION=no" if ELF else f"not built on {sys.platform}"
+            )
             self._warn(why)
             return
         library_dir = os.path.dirname(build_library())

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # CI entry for the Python package (bindings/python): installs it into a
 # fresh virtual environment the way a user would (pip builds the Rust
-# library with cargo and bundles it), checks formatting and runs the tests.
-# Exits non-zero on any failure. Idempotent: the venv is recreated each run.
+# library with cargo, bundles it and compiles the C extension), checks
+# formatting and runs the test suite once per backend (the extension, then
+# ctypes). Also checks that an install without a C compiler still succeeds,
+# on ctypes. Exits non-zero on any failure. Idempotent: the venv and the
+# package's build directory are recreated each run.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -26,9 +29,34 @@ fi
 PY="$VENV/bin/python"
 
 # The library under test must be the one bundled in the installed package.
-unset CORSGATE_LIBRARY
-"$PY" -m pip install --quiet "$ROOT/bindings/python"
+unset CORSGATE_LIBRARY CORSGATE_BACKEND
 "$PY" -m pip install --quiet "${TEST_DEPS[@]}"
+
+# pip builds the local directory in place: a stale build/ would leak into
+# the wheel (setuptools skips an extension it believes up to date).
+install() {
+    rm -rf "$ROOT/bindings/python/build"
+    "$PY" -m pip install "$@" --force-reinstall --no-deps "$ROOT/bindings/python"
+}
+
+# 1. Without a C compiler the install must succeed, warn, and run on ctypes
+# (pip shows the build's output, and so the warning, with -v only).
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+CC=false install -v >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+grep -q "corsgate._speedups) was not" "$log" || {
+    cat "$log" >&2
+    echo "python.sh: no warning when the extension could not be built" >&2
+    exit 1
+}
+(cd / && "$PY" -c 'import corsgate, sys; sys.exit(corsgate.BACKEND != "ctypes")') || {
+    echo "python.sh: a package built without a compiler does not run on ctypes" >&2
+    exit 1
+}
+
+# 2. The real install. CORSGATE_BUILD_EXTENSION=yes: this machine has a
+# compiler and the Python headers, so a failed extension build fails CI.
+CORSGATE_BUILD_EXTENSION=yes install --quiet
 
 "$PY" -m black --check "$ROOT/bindings/python" "$ROOT/scripts/python"
 
@@ -36,4 +64,17 @@ unset CORSGATE_LIBRARY
 # `import corsgate` can only find the installed package.
 cd "$ROOT/bindings/python"
 "$PY" -c 'import corsgate, sys; sys.exit(0 if "site-packages" in corsgate.__file__ else "corsgate imported from the source tree")'
-"$PY" -m pytest -q -p no:cacheprovider tests
+
+# The extension must resolve libcorsgate to the copy bundled next to it,
+# the one ctypes loads (corsgate checks that at import too).
+pkg="$("$PY" -c 'import corsgate, os; print(os.path.dirname(corsgate.__file__))')"
+ldd "$pkg"/_speedups*.so | grep -q "libcorsgate.so.[0-9]* => $pkg/libcorsgate.so" || {
+    ldd "$pkg"/_speedups*.so >&2
+    echo "python.sh: _speedups does not load the bundled libcorsgate" >&2
+    exit 1
+}
+
+for backend in extension ctypes; do
+    echo "python.sh: tests with CORSGATE_BACKEND=$backend"
+    CORSGATE_BACKEND=$backend "$PY" -m pytest -q -p no:cacheprovider tests
+done

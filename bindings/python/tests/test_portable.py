@@ -2,7 +2,8 @@
 
 Off CPython a bytes object's address is not known, so the binding copies
 inputs into ctypes buffers instead of packing addresses. This test forces
-that path in a subprocess and replays every vector through it.
+that path (and the ctypes backend, the only one off CPython) in a
+subprocess and replays every vector through it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import corsgate
 from corsgate import _policy
 sys.implementation = real
 assert _policy._DATA_OFFSET is None, "the portable path was not selected"
+assert corsgate.BACKEND == "ctypes", corsgate.BACKEND
 sys.path.insert(0, sys.argv[1])
 import test_vectors as v
 count = 0
@@ -41,7 +43,7 @@ def test_portable_path_replays_every_vector() -> None:
         capture_output=True,
         text=True,
         timeout=300,
-        env=dict(os.environ),
+        env=dict(os.environ, CORSGATE_BACKEND="ctypes"),
     )
     assert result.returncode == 0, result.stderr
     from test_vectors import HEAD_CASES, LIST_CASES
