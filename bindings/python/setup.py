@@ -204,7 +204,7 @@ class build_ext(_build_ext):
             f"\n{banner}\n"
             "WARNING: corsgate's native accelerator (corsgate._speedups) was not\n"
             f"built ({why}).\n"
-            "The package works without it, on ctypes, about 4-5 times slower per\n"
+            "The package works without it, on ctypes, several times slower per\n"
             "evaluation. To build it, install a C compiler and the Python headers\n"
             "(Debian: apt-get install gcc python3-dev) and reinstall.\n"
             f"{banner}\n",

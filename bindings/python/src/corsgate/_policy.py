@@ -1,7 +1,12 @@
 """Policies, decisions and build errors: the Python face of the C ABI.
 
-Performance notes, because every evaluation pays for them (the target is
-2 µs per call through ctypes, whose own call overhead is about 0.7 µs):
+``Policy.evaluate`` and ``Policy.evaluate_head`` first offer the request to
+the extension ``corsgate._speedups`` when it is the backend (see
+``_backend.py``); it returns a Decision, or None for inputs it leaves to the
+ctypes code below, which handles every input and raises every error.
+
+Performance notes on the ctypes path, because every evaluation through it
+pays for them (ctypes' own call overhead is about 0.7 µs on a quiet machine):
 
 * one C call per evaluation: the decision comes back in a caller-owned
   ``corsgate_decision`` whose fields are read with one ``struct`` call;
