@@ -4,7 +4,7 @@
 //! end up as a [`RequestView`], and only a view is ever evaluated: the forms
 //! cannot drift apart.
 
-use crate::syntax::{is_ows, trim_ows};
+use crate::syntax::{eq_ignore_case_lower, is_ows, trim_ows};
 
 /// How many `Access-Control-Request-Headers` field lines are kept. Browsers
 /// send one; intermediaries occasionally split a list in two. A request with
@@ -40,6 +40,7 @@ pub enum Field<'r> {
 
 impl<'r> Field<'r> {
     /// Records one more line of this field.
+    #[inline]
     pub fn add(&mut self, value: &'r [u8]) {
         *self = match self {
             Field::Absent => Field::One(trim_ows(value)),
@@ -78,6 +79,7 @@ impl<'r> FieldLines<'r> {
     /// Records one more line. Lines beyond [`MAX_ACRH_LINES`], or beyond
     /// [`MAX_ACRH_BYTES`] in all, mark the list as overflowing; it is then
     /// refused as a whole, and an over-long line is never even trimmed.
+    #[inline]
     pub fn add(&mut self, value: &'r [u8]) {
         // The usual single space after the colon does not count; a value
         // padded with kilobytes of whitespace does, so that trimming it
@@ -146,14 +148,19 @@ pub(crate) const ACRPN: &[u8] = b"access-control-request-private-network";
 /// keeps the common case (an irrelevant header) to one comparison.
 #[inline]
 pub(crate) fn classify(name: &[u8]) -> Option<Relevant> {
-    let (want, which) = match name.len() {
-        6 => (ORIGIN, Relevant::Origin),
-        29 => (ACRM, Relevant::RequestMethod),
-        30 => (ACRH, Relevant::RequestHeaders),
-        38 => (ACRPN, Relevant::RequestPrivateNetwork),
+    // One call per arm, each with a constant name, so that the compare's
+    // masks are computed at compile time.
+    let (hit, which) = match name.len() {
+        6 => (eq_ignore_case_lower(name, ORIGIN), Relevant::Origin),
+        29 => (eq_ignore_case_lower(name, ACRM), Relevant::RequestMethod),
+        30 => (eq_ignore_case_lower(name, ACRH), Relevant::RequestHeaders),
+        38 => (
+            eq_ignore_case_lower(name, ACRPN),
+            Relevant::RequestPrivateNetwork,
+        ),
         _ => return None,
     };
-    name.eq_ignore_ascii_case(want).then_some(which)
+    hit.then_some(which)
 }
 
 impl<'r> RequestView<'r> {

@@ -57,6 +57,44 @@ pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
     s.get(start..end).unwrap_or(&[])
 }
 
+/// Eight bytes as a little-endian word; a short slice reads as zero.
+#[inline(always)]
+fn word(s: Option<&[u8]>) -> u64 {
+    u64::from_le_bytes(s.and_then(|s| s.try_into().ok()).unwrap_or([0; 8]))
+}
+
+/// Bit 0x20 of every byte of `t` that is a lower-case ASCII letter.
+#[inline(always)]
+const fn lower_letter_bits(t: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let h = t & LOW7;
+    // Per 7-bit lane: `h + 0x1F` reaches 0x80 from `a` up, `h + 0x05` from
+    // just past `z`; the lanes cannot carry into each other.
+    let letters = (h + 0x1F1F_1F1F_1F1F_1F1F) & !(h + 0x0505_0505_0505_0505) & !t;
+    (letters & 0x8080_8080_8080_8080) >> 2
+}
+
+/// Whether `s` equals `lower`, a lower-case ASCII string, ignoring ASCII
+/// case. Eight bytes at a time: a byte may differ from `lower`'s only in
+/// bit 0x20, and only where `lower` has a letter, which is exactly ASCII
+/// case folding. With a constant `lower` the masks fold away at compile time.
+#[inline(always)]
+pub(crate) fn eq_ignore_case_lower(s: &[u8], lower: &[u8]) -> bool {
+    let n = s.len();
+    if n != lower.len() {
+        return false;
+    }
+    if n < 8 {
+        return s.eq_ignore_ascii_case(lower);
+    }
+    let same = |at: usize| {
+        let t = word(lower.get(at..at + 8));
+        (word(s.get(at..at + 8)) ^ t) & !lower_letter_bits(t) == 0
+    };
+    // The last word overlaps the previous one when `n` is not a multiple of 8.
+    (0..n / 8).all(|i| same(8 * i)) && same(n - 8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +115,48 @@ mod tests {
         assert_eq!(trim_ows(b" \t a b \t"), b"a b");
         assert_eq!(trim_ows(b"   "), b"");
         assert_eq!(trim_ows(b""), b"");
+    }
+
+    #[test]
+    fn letter_bits_mark_exactly_the_lower_case_letters() {
+        for b in 0..=255u8 {
+            let bits = lower_letter_bits(u64::from(b) << 16);
+            let want = if b.is_ascii_lowercase() {
+                0x20 << 16
+            } else {
+                0
+            };
+            assert_eq!(bits, want, "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn case_folding_compare_is_exact() {
+        let target = b"access-control-request-method";
+        assert!(eq_ignore_case_lower(
+            b"Access-Control-Request-Method",
+            target
+        ));
+        assert!(eq_ignore_case_lower(
+            b"ACCESS-CONTROL-REQUEST-METHOD",
+            target
+        ));
+        assert!(eq_ignore_case_lower(target, target));
+        assert!(!eq_ignore_case_lower(
+            b"access-control-request-metho",
+            target
+        ));
+        // Every single-byte change other than a letter's case is refused,
+        // including '-' (0x2D) against CR (0x0D), one bit 0x20 apart.
+        for i in 0..target.len() {
+            for b in 0..=255u8 {
+                let mut s = *target;
+                s[i] = b;
+                let want = b.eq_ignore_ascii_case(&target[i]);
+                assert_eq!(eq_ignore_case_lower(&s, target), want, "{i} {b:#04x}");
+            }
+        }
+        assert!(eq_ignore_case_lower(b"OrIgIn", b"origin"));
+        assert!(!eq_ignore_case_lower(b"accept", b"origin"));
     }
 }

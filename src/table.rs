@@ -33,6 +33,9 @@ pub(crate) struct Table {
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
+/// Tables with at most this many keys are scanned rather than hashed.
+const SCAN_MAX: usize = 4;
+
 #[inline(always)]
 fn word(c: &[u8]) -> u64 {
     u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))
@@ -131,23 +134,36 @@ impl Table {
     /// The payload stored for `key`, if any.
     #[inline]
     pub(crate) fn get(&self, key: &[u8]) -> Option<u32> {
-        if key.len() > self.max_len || self.entries.is_empty() {
+        if key.len() > self.max_len {
             return None;
+        }
+        if self.entries.len() <= SCAN_MAX {
+            // Methods and request-header lists are a handful of keys: a
+            // length-filtered scan costs less than hashing the probe.
+            return self
+                .entries
+                .iter()
+                .find(|(k, _)| self.matches(k, key))
+                .map(|&(_, v)| v);
         }
         let mut at = (hash(key, self.fold) as usize) & self.mask;
         loop {
             let slot = *self.slots.get(at)?;
             let (k, v) = self.entries.get(slot.checked_sub(1)? as usize)?;
-            let hit = match self.fold {
-                Fold::Exact => same(k, key),
-                // Keys are stored lower-case and browsers send lower case:
-                // try the plain comparison first.
-                Fold::AsciiCase => same(k, key) || k.eq_ignore_ascii_case(key),
-            };
-            if hit {
+            if self.matches(k, key) {
                 return Some(*v);
             }
             at = (at + 1) & self.mask;
+        }
+    }
+
+    #[inline(always)]
+    fn matches(&self, k: &[u8], key: &[u8]) -> bool {
+        match self.fold {
+            Fold::Exact => same(k, key),
+            // Keys are stored lower-case and browsers send lower case:
+            // try the plain comparison first.
+            Fold::AsciiCase => same(k, key) || k.eq_ignore_ascii_case(key),
         }
     }
 

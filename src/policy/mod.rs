@@ -16,6 +16,7 @@ pub use error::{BuildError, BuildErrors, ErrorKind};
 
 use crate::acrh::NameSet;
 use crate::matcher::OriginMatcher;
+use crate::syntax::is_token;
 use crate::table::Table;
 
 /// A validated, compiled, immutable CORS policy.
@@ -74,8 +75,10 @@ impl Policy {
 impl NameSet for Policy {
     #[inline]
     fn allows(&self, name: &[u8]) -> bool {
+        // Listed names are tokens, so a hit needs no syntax check; the
+        // wildcard admits any token but `authorization`.
         self.headers.contains(name)
-            || (self.any_header && !name.eq_ignore_ascii_case(b"authorization"))
+            || (self.any_header && is_token(name) && !name.eq_ignore_ascii_case(b"authorization"))
     }
 
     #[inline]

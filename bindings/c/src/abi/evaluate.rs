@@ -189,6 +189,7 @@ pub unsafe extern "C" fn corsgate_evaluate_headers(
 /// `f` is aligned and points to a `corsgate_field` whose `state` is
 /// initialised and, when `state` is `ONE`, whose `value` is a readable
 /// slice, unmodified for `'a`.
+#[inline(always)]
 unsafe fn field<'a>(f: *const corsgate_field) -> Result<Field<'a>, corsgate_result> {
     // SAFETY: `f` is aligned and `state` is initialised (this function's
     // precondition); a `u8` has no invalid values.
