@@ -10,6 +10,9 @@
 #   NGINX_CONFIGURE  extra ./configure arguments; the default, --with-compat,
 #                    is what makes a dynamic module load into a binary that
 #                    was configured with --with-compat (Debian's is)
+#   NGINX_CC_OPT     C compiler options for the module (default: the
+#                    optimisation and hardening flags Debian builds its own
+#                    nginx with; nginx's configure alone would use -O)
 #   CARGO_TARGET_DIR where cargo puts libcorsgate.a (default: <repo>/target)
 #   SKIP_CARGO=1     do not run cargo (libcorsgate.a is already built)
 #   CORSGATE_LIB, CORSGATE_INCLUDE  use another libcorsgate.a / corsgate.h
@@ -43,14 +46,15 @@ mkdir -p "$build"
 # configure is slow (seconds) and its result only depends on its arguments:
 # run it again only when they changed.
 args="${NGINX_CONFIGURE:---with-compat} --add-dynamic-module=$here --builddir=$build"
+cc_opt=${NGINX_CC_OPT:--g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2}
 stamp="$build/.configure-args"
-if [ ! -f "$build/Makefile" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$nginx_src $args $CORSGATE_LIB" ]; then
+if [ ! -f "$build/Makefile" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$nginx_src $args $cc_opt $CORSGATE_LIB" ]; then
     # shellcheck disable=SC2086 # $args is a list of arguments
-    (cd "$nginx_src" && ./configure $args) > "$build/configure.log" 2>&1 || {
+    (cd "$nginx_src" && ./configure $args --with-cc-opt="$cc_opt") > "$build/configure.log" 2>&1 || {
         cat "$build/configure.log" >&2
         exit 1
     }
-    echo "$nginx_src $args $CORSGATE_LIB" > "$stamp"
+    echo "$nginx_src $args $cc_opt $CORSGATE_LIB" > "$stamp"
 fi
 
 make -s -f "$build/Makefile" -C "$nginx_src" modules

@@ -305,6 +305,27 @@ static ngx_http_variable_t  ngx_http_cors_vars[] = {
 };
 
 
+/* the request fields the engine reads, lower case, with their hashes */
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_uint_t                  hash;
+} ngx_http_cors_field_t;
+
+#define NGX_HTTP_CORS_ORIGIN  0
+#define NGX_HTTP_CORS_ACRM    1
+#define NGX_HTTP_CORS_ACRH    2
+#define NGX_HTTP_CORS_ACRPN   3
+
+/* the hashes are computed once, in ngx_http_cors_init() */
+static ngx_http_cors_field_t  ngx_http_cors_fields[] = {
+    { ngx_string("origin"), 0 },
+    { ngx_string("access-control-request-method"), 0 },
+    { ngx_string("access-control-request-headers"), 0 },
+    { ngx_string("access-control-request-private-network"), 0 }
+};
+
+
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
@@ -423,10 +444,10 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
     for (i = 0; i < ctx->decision.header_count; i++) {
         h = &ctx->decision.headers[i];
 
+        /* the engine spells its header names exactly as corsgate.h does */
+
         if (h->name.len == sizeof("Vary") - 1
-            && ngx_strncasecmp((u_char *) h->name.ptr, (u_char *) "Vary",
-                               sizeof("Vary") - 1)
-               == 0)
+            && ngx_memcmp(h->name.ptr, "Vary", sizeof("Vary") - 1) == 0)
         {
             if (ngx_http_cors_append_vary(r, h) != NGX_OK) {
                 return NGX_ERROR;
@@ -448,7 +469,7 @@ static ngx_http_cors_ctx_t *
 ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
 {
     size_t                acrh_count;
-    ngx_uint_t            i;
+    ngx_uint_t            i, f;
     corsgate_view         view;
     corsgate_field       *field;
     corsgate_result       rc;
@@ -501,64 +522,53 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
             i = 0;
         }
 
-        /* the length dispatch keeps an irrelevant header to one compare */
+        /*
+         * The length picks the only field a name could be; the hash nginx
+         * computed while parsing rejects nearly every other name of that
+         * length ("Accept" against "Origin") without reading it.
+         */
 
         switch (header[i].key.len) {
 
         case sizeof("origin") - 1:
-            if (ngx_strncmp(header[i].lowcase_key, "origin",
-                            sizeof("origin") - 1)
-                != 0)
-            {
-                continue;
-            }
-
+            f = NGX_HTTP_CORS_ORIGIN;
             field = &view.origin;
             break;
 
         case sizeof("access-control-request-method") - 1:
-            if (ngx_strncmp(header[i].lowcase_key,
-                            "access-control-request-method",
-                            sizeof("access-control-request-method") - 1)
-                != 0)
-            {
-                continue;
-            }
-
+            f = NGX_HTTP_CORS_ACRM;
             field = &view.request_method;
             break;
 
         case sizeof("access-control-request-headers") - 1:
-            if (ngx_strncmp(header[i].lowcase_key,
-                            "access-control-request-headers",
-                            sizeof("access-control-request-headers") - 1)
-                != 0)
-            {
-                continue;
-            }
+            f = NGX_HTTP_CORS_ACRH;
+            field = NULL;
+            break;
 
+        case sizeof("access-control-request-private-network") - 1:
+            f = NGX_HTTP_CORS_ACRPN;
+            field = &view.request_private_network;
+            break;
+
+        default:
+            continue;
+        }
+
+        if (header[i].hash != ngx_http_cors_fields[f].hash
+            || ngx_memcmp(header[i].lowcase_key,
+                          ngx_http_cors_fields[f].name.data, header[i].key.len)
+               != 0)
+        {
+            continue;
+        }
+
+        if (field == NULL) {
             if (acrh_count < NGX_HTTP_CORS_ACRH_SLOTS) {
                 acrh[acrh_count].ptr = header[i].value.data;
                 acrh[acrh_count].len = header[i].value.len;
                 acrh_count++;
             }
 
-            continue;
-
-        case sizeof("access-control-request-private-network") - 1:
-            if (ngx_strncmp(header[i].lowcase_key,
-                            "access-control-request-private-network",
-                            sizeof("access-control-request-private-network")
-                            - 1)
-                != 0)
-            {
-                continue;
-            }
-
-            field = &view.request_private_network;
-            break;
-
-        default:
             continue;
         }
 
@@ -1433,9 +1443,20 @@ ngx_http_cors_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_cors_init(ngx_conf_t *cf)
 {
+    ngx_uint_t                  i;
     ngx_http_handler_pt        *h;
     ngx_http_cors_loc_conf_t   *clcf;
     ngx_http_core_main_conf_t  *cmcf;
+
+    /* the hash nginx's parsers store with every request header */
+
+    for (i = 0; i < sizeof(ngx_http_cors_fields)
+                    / sizeof(ngx_http_cors_field_t); i++)
+    {
+        ngx_http_cors_fields[i].hash =
+                             ngx_hash_key(ngx_http_cors_fields[i].name.data,
+                                          ngx_http_cors_fields[i].name.len);
+    }
 
     /* an http-level policy no server inherits is still checked */
 
