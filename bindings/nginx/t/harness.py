@@ -4,9 +4,16 @@ Each server gets a private prefix (a temporary directory) holding its
 configuration, logs, pid file and temp paths, so nginx runs as any user and
 never touches /var. Servers run in the foreground and are stopped by pid.
 
+Two builds are tested: the dynamic module loaded into the installed nginx
+(the default), and an nginx with the module compiled in (NGX_CORS_STATIC=1,
+built by bindings/nginx/build-static.sh), whose configurations have no
+load_module line.
+
 Environment:
-    NGINX_BIN          the nginx binary (default: nginx on PATH)
-    NGX_CORS_MODULE    the module to load
+    NGX_CORS_STATIC=1  test the nginx that has the module compiled in
+    NGINX_BIN          the nginx binary (default: nginx on PATH; with
+                       NGX_CORS_STATIC=1, <repo>/target/nginx/static/sbin/nginx)
+    NGX_CORS_MODULE    the module to load, unless static
                        (default: <repo>/target/nginx/ngx_http_cors_module.so)
 """
 
@@ -23,7 +30,16 @@ REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 MODULE = os.environ.get(
     "NGX_CORS_MODULE", os.path.join(REPO, "target", "nginx", "ngx_http_cors_module.so")
 )
-NGINX = os.environ.get("NGINX_BIN") or shutil.which("nginx") or "/usr/sbin/nginx"
+STATIC = os.environ.get("NGX_CORS_STATIC", "") not in ("", "0")
+if STATIC:
+    NGINX = os.environ.get("NGINX_BIN") or os.path.join(
+        REPO, "target", "nginx", "static", "sbin", "nginx"
+    )
+else:
+    NGINX = os.environ.get("NGINX_BIN") or shutil.which("nginx") or "/usr/sbin/nginx"
+# A compiled-in module must not be loaded again: nginx would refuse the
+# configuration ("module ... is already loaded").
+LOAD_MODULE = "" if STATIC else f"load_module {MODULE};"
 
 
 def free_port():
@@ -37,7 +53,7 @@ def main_conf(prefix, http_body, master=False):
     """A complete nginx.conf around `http_body` (the inside of http {})."""
     tmp = os.path.join(prefix, "tmp")
     return f"""
-load_module {MODULE};
+{LOAD_MODULE}
 daemon off;
 master_process {"on" if master else "off"};
 worker_processes 1;
