@@ -257,6 +257,53 @@ def test_evaluate_head_fast_path(app_policy: corsgate.Policy) -> None:
         )
 
 
+class _ClearsHeaders:
+    """Cyclic garbage whose finalizer empties a header list, then allocates
+    bytes of the freed values' size so that their memory is reused."""
+
+    def __init__(self, headers: list, size: int, ran: list) -> None:
+        self.headers = headers
+        self.size = size
+        self.ran = ran
+        self.cycle = self
+
+    def __del__(self) -> None:
+        self.ran.append(True)
+        self.headers.clear()
+        self.junk = [b"X" * self.size for _ in range(64)]
+
+
+@needs_extension
+@pytest.mark.skipif(
+    sys.version_info >= (3, 12),
+    reason="from 3.12 collections run between bytecodes, never inside a C call",
+)
+def test_echoed_values_survive_a_collection_during_the_call() -> None:
+    """A collection started by an allocation inside evaluate() runs
+    finalizers, which can empty the header list and free the Origin value the
+    decision echoes. The extension must copy it before allocating anything
+    that can collect (a use-after-free gave b"XXX..." or pointer bytes)."""
+    policy = corsgate.Policy(origins=["https://*.example.com"], credentials=True)
+    host = "app.example.com"
+    wanted = ("https://" + host).encode()
+    threshold = gc.get_threshold()
+    gc.collect()
+    try:
+        for _ in range(200):
+            # Built at run time so that only the list refers to it.
+            headers = [(b"origin", ("https://" + host).encode())]
+            ran: list = []
+            _ClearsHeaders(headers, len(wanted), ran)  # garbage at once
+            assert not ran
+            gc.set_threshold(1)
+            d = native(policy, b"GET", headers)
+            gc.set_threshold(*threshold)
+            assert ran and headers == [], "no collection inside the call"
+            assert d.raw_headers[0] == (b"access-control-allow-origin", wanted)
+    finally:
+        gc.set_threshold(*threshold)
+
+
 @needs_extension
 def test_no_reference_or_memory_leak_on_the_fast_path(
     app_policy: corsgate.Policy,
