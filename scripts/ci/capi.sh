@@ -9,7 +9,10 @@
 #   2. verifies that include/corsgate.h is what cbindgen generates;
 #   3. runs the C tests plain, under ASan+UBSan and under valgrind;
 #   4. installs into a scratch prefix and builds the README example through
-#      pkg-config, against the shared and the static library.
+#      pkg-config, against the shared and the static library;
+#   5. runs the crate's own tests, which call every export through raw
+#      pointers, under Miri (nightly), which checks the unsafe code itself
+#      for undefined behaviour rather than its effects in one C program.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -118,5 +121,14 @@ fi
 "$scratch/example-static" > "$scratch/out-static"
 diff -u "$expected" "$scratch/out-static"
 echo "install: libraries, header and corsgate.pc work through pkg-config (shared and static)"
+
+# ---- 5. Miri -------------------------------------------------------------------
+if ! rustup toolchain list | grep -q '^nightly'; then
+    log "installing the nightly toolchain for Miri"
+    rustup toolchain install nightly --profile minimal
+fi
+rustup component add --toolchain nightly miri rust-src >/dev/null 2>&1
+log "the ABI crate's tests under Miri"
+CARGO_TARGET_DIR="$root/target/miri" cargo +nightly miri test -p corsgate-c --lib
 
 log "all C ABI checks passed"
