@@ -73,7 +73,10 @@ REQUESTS = {
         "OPTIONS",
         [
             ("Access-Control-Request-Method", "PUT"),
-            ("Access-Control-Request-Headers", "authorization,content-type,x-request-id"),
+            (
+                "Access-Control-Request-Headers",
+                "authorization,content-type,x-request-id",
+            ),
             ("Origin", ALLOWED),
         ]
         + CHROME_COMMON,
@@ -132,9 +135,7 @@ def server_b():
             add_header Access-Control-Expose-Headers x-request-id always;
             add_header Vary Origin always;
             return 200 "ok\\n";
-        }""".replace(
-        "{ALLOW_HEADERS}", ALLOW_HEADERS
-    )
+        }""".replace("{ALLOW_HEADERS}", ALLOW_HEADERS)
 
 
 def server_c(policy_path):
@@ -267,13 +268,18 @@ def instructions(variant, kind, count, tmp, port):
     raise RuntimeError(f"no summary in {out}")
 
 
+def lua_string(text):
+    """A Lua string literal for `text` (header values hold quotes)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def wrk(port, kind, seconds, tmp):
     method, headers = REQUESTS[kind]
     script = os.path.join(tmp, f"wrk-{kind}.lua")
     with open(script, "w", encoding="ascii") as f:
-        f.write(f'wrk.method = "{method}"\n')
+        f.write(f"wrk.method = {lua_string(method)}\n")
         for n, v in headers:
-            f.write(f'wrk.headers["{n}"] = "{v}"\n')
+            f.write(f"wrk.headers[{lua_string(n)}] = {lua_string(v)}\n")
     p = subprocess.run(
         [
             "wrk",
@@ -286,9 +292,13 @@ def wrk(port, kind, seconds, tmp):
             f"http://127.0.0.1:{port}/",
         ],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         check=True,
         timeout=seconds + 60,
     )
+    if p.stderr.strip():
+        # wrk reports a broken script on stderr and still runs, without it.
+        raise RuntimeError(f"wrk {kind}: {p.stderr.decode(errors='replace')}")
     text = p.stdout.decode()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
@@ -308,6 +318,9 @@ def main():
         "--quick", action="store_true", help="fewer requests, shorter wrk runs"
     )
     ap.add_argument("--no-wrk", action="store_true")
+    ap.add_argument(
+        "--no-instructions", action="store_true", help="skip the cachegrind runs"
+    )
     args = ap.parse_args()
     low, high = (100, 600) if args.quick else (500, 5500)
     seconds = 3 if args.quick else 10
@@ -316,31 +329,32 @@ def main():
     with open(os.path.join(tmp, "policy.toml"), "w", encoding="ascii") as f:
         f.write(policy_toml())
 
-    ins = {}
-    for kind in REQUESTS:
-        for variant in "ABC":
-            a = instructions(variant, kind, low, tmp, free_port())
-            b = instructions(variant, kind, high, tmp, free_port())
-            ins[variant, kind] = (b - a) / (high - low)
-            print(
-                f"{variant} {kind}: {ins[variant, kind]:.0f} instr/request",
-                file=sys.stderr,
-            )
+    if not args.no_instructions:
+        ins = {}
+        for kind in REQUESTS:
+            for variant in "ABC":
+                a = instructions(variant, kind, low, tmp, free_port())
+                b = instructions(variant, kind, high, tmp, free_port())
+                ins[variant, kind] = (b - a) / (high - low)
+                print(
+                    f"{variant} {kind}: {ins[variant, kind]:.0f} instr/request",
+                    file=sys.stderr,
+                )
 
-    print("### Instructions per request (cachegrind, user space)\n")
-    print(
-        f"Difference of {high} and {low} requests on one keep-alive connection, "
-        "single-process nginx (`master_process off`).\n"
-    )
-    print(
-        "| request | A: no CORS | B: map + add_header + if | C: module | B − A | C − A | (C − A) / (B − A) |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for kind in REQUESTS:
-        a, b, c = (ins[v, kind] for v in "ABC")
+        print("### Instructions per request (cachegrind, user space)\n")
         print(
-            f"| {kind} | {a:,.0f} | {b:,.0f} | {c:,.0f} | {b - a:,.0f} | {c - a:,.0f} | {(c - a) / (b - a):.2f} |"
+            f"Difference of {high} and {low} requests on one keep-alive connection, "
+            "single-process nginx (`master_process off`).\n"
         )
+        print(
+            "| request | A: no CORS | B: map + add_header + if | C: module | B − A | C − A | (C − A) / (B − A) |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for kind in REQUESTS:
+            a, b, c = (ins[v, kind] for v in "ABC")
+            print(
+                f"| {kind} | {a:,.0f} | {b:,.0f} | {c:,.0f} | {b - a:,.0f} | {c - a:,.0f} | {(c - a) / (b - a):.2f} |"
+            )
 
     if not args.no_wrk:
         print("\n### wrk (1 thread, 16 connections, keep-alive)\n")
