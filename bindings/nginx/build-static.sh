@@ -61,10 +61,14 @@ check_build_deps() {
     command -v cc >/dev/null 2>&1 || missing="$missing cc"
     if [ -z "$missing" ]; then
         probe=$(mktemp -d)
-        for dep in "pcre2.h:libpcre2-dev" "zlib.h:zlib1g-dev" "crypt.h:libcrypt-dev"; do
-            printf '#define PCRE2_CODE_UNIT_WIDTH 8\n#include <%s>\n' "${dep%%:*}" > "$probe/t.c"
-            cc -E "$probe/t.c" >/dev/null 2>&1 || missing="$missing ${dep#*:}"
-        done
+        has_header() {
+            printf '#define PCRE2_CODE_UNIT_WIDTH 8\n#include <%s>\n' "$1" > "$probe/t.c"
+            cc -E "$probe/t.c" >/dev/null 2>&1
+        }
+        # nginx takes PCRE2 or the older PCRE
+        has_header pcre2.h || has_header pcre.h || missing="$missing libpcre2-dev"
+        has_header zlib.h || missing="$missing zlib1g-dev"
+        has_header crypt.h || missing="$missing libcrypt-dev"
         rm -rf "$probe"
     fi
     if [ -n "$missing" ]; then
