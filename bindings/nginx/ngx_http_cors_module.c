@@ -500,7 +500,11 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
         ngx_http_set_ctx(r, ctx, ngx_http_cors_module);
     }
 
-    ngx_memzero(&view, sizeof(corsgate_view));
+    /* a field's value is only read when its state says it is present */
+
+    view.origin.state = CORSGATE_FIELD_STATE_ABSENT;
+    view.request_method.state = CORSGATE_FIELD_STATE_ABSENT;
+    view.request_private_network.state = CORSGATE_FIELD_STATE_ABSENT;
 
     view.method.ptr = r->method_name.data;
     view.method.len = r->method_name.len;

@@ -60,6 +60,7 @@ pub struct corsgate_view {
 ///
 /// `out` is valid for writing one `corsgate_decision`. (It is non-NULL and
 /// aligned by construction: it comes from `required_out`.)
+#[inline(always)]
 unsafe fn publish(out: NonNull<corsgate_decision>, decision: &Decision<'_>) {
     // Field by field, and only the counted headers: building a whole
     // `corsgate_decision` first and copying it costs a 400-byte memcpy on
