@@ -10,6 +10,7 @@ input; they need the extension to be the active backend, which the
 from __future__ import annotations
 
 import gc
+import importlib.util
 import os
 import subprocess
 import sys
@@ -70,6 +71,79 @@ def test_backend_selection_in_a_fresh_interpreter(
     else:
         assert result.returncode != 0
         assert error in result.stderr
+
+
+# Loads the installed extension before the package, as the import system
+# would, and replaces its configure() so that the package's own call fails.
+_REFUSE_CONFIGURE = """
+import importlib.util, sys
+from importlib.machinery import PathFinder
+package = importlib.util.find_spec("corsgate")
+spec = PathFinder.find_spec("corsgate._speedups", package.submodule_search_locations)
+speedups = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(speedups)
+sys.modules[spec.name] = speedups
+def refuse(*args):
+    raise RuntimeError("refused by the test")
+speedups.configure = refuse
+"""
+
+# Imports the package twice in one process, the second time with the
+# extension still imported and configured for the first one's Decision.
+_REIMPORT = """
+import sys
+import corsgate
+for name in [n for n in sys.modules if n.startswith("corsgate") and "_speedups" not in n]:
+    del sys.modules[name]
+"""
+
+_EVALUATE = """
+import corsgate
+from corsgate import _backend
+d = corsgate.Policy(origins=["https://a.example"]).evaluate(
+    "GET", [("origin", "https://a.example")]
+)
+assert d.allowed and d.header("access-control-allow-origin") == "https://a.example"
+print(corsgate.BACKEND)
+print(_backend.REASON)
+"""
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("corsgate._speedups") is None,
+    reason="the extension was not built (the CI install builds it)",
+)
+@pytest.mark.parametrize(
+    "setup, reason",
+    [
+        (_REFUSE_CONFIGURE, "(RuntimeError: refused by the test)"),
+        (_REIMPORT, "(RuntimeError: corsgate._speedups is already configured)"),
+    ],
+    ids=["configure-raises", "reimport"],
+)
+def test_an_extension_that_cannot_be_configured(setup: str, reason: str) -> None:
+    """auto falls back to ctypes and says why; extension fails the import."""
+
+    def run(backend: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", setup + _EVALUATE],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ, CORSGATE_BACKEND=backend),
+        )
+
+    why = "corsgate._speedups could not be configured " + reason
+    auto = run("auto")
+    assert auto.returncode == 0, auto.stderr
+    assert auto.stdout.splitlines() == ["ctypes", why]
+
+    extension = run("extension")
+    assert extension.returncode != 0
+    assert (
+        f"ImportError: corsgate: CORSGATE_BACKEND=extension, but {why}"
+        in extension.stderr
+    )
 
 
 def both(policy: corsgate.Policy, method: object, headers: object) -> object:

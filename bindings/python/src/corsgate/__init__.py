@@ -33,9 +33,11 @@ results. :data:`BACKEND` says which is active (``"extension"`` or
 ``extension``, ``ctypes``) chooses at import.
 """
 
-from ._backend import BACKEND
 from ._ffi import ABI_VERSION, LIBRARY_VERSION, MAX_HEADERS
 from ._policy import BuildError, Decision, Policy, PolicyError
+
+# After _policy: importing it selects the backend.
+from ._backend import BACKEND
 
 __all__ = [
     "ABI_VERSION",

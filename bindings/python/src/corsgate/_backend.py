@@ -13,10 +13,16 @@ objects:
   library loads, on any Python implementation.
 
 The ``CORSGATE_BACKEND`` environment variable, read once at import,
-chooses: ``auto`` (the default: the extension when it imports and is linked
-to the library ctypes loaded, ctypes otherwise), ``extension`` (fail the
-import when the extension is not usable) or ``ctypes``.
-:data:`corsgate.BACKEND` says which one is active.
+chooses: ``auto`` (the default: the extension when it imports, is linked
+to the library ctypes loaded and accepts its configuration, ctypes
+otherwise), ``extension`` (fail the import when the extension is not
+usable) or ``ctypes``. :data:`corsgate.BACKEND` says which one is active.
+
+The extension builds ``corsgate.Decision`` objects itself, so it needs the
+Decision class and the name tables of ``corsgate._policy``: that module
+calls :func:`select` once, at the end of its import, and everything that
+can go wrong with the extension (import, library check, configuration)
+happens inside the selection.
 """
 
 from __future__ import annotations
@@ -31,13 +37,26 @@ from . import _ffi
 ENVIRONMENT_VARIABLE = "CORSGATE_BACKEND"
 _CHOICES = ("auto", "extension", "ctypes")
 
+#: ``"extension"`` or ``"ctypes"``; set by :func:`select`.
+BACKEND: str
+#: The configured extension module when it is the backend, else None.
+native: Optional[ModuleType]
+#: Why the extension is not the backend ("" when it is).
+REASON: str
 
-def _load_extension() -> Tuple[Optional[ModuleType], str]:
-    """The extension module, or None and why it cannot be used."""
+
+def _load_extension(
+    decision_type: type, kinds: tuple, reasons: tuple, spellings: dict
+) -> Tuple[Optional[ModuleType], str]:
+    """The extension module, configured, or None and why it cannot be used."""
     try:
         from . import _speedups  # type: ignore[attr-defined]
     except ImportError as exc:
-        return None, f"corsgate._speedups could not be imported ({exc})"
+        return None, (
+            f"corsgate._speedups could not be imported ({exc}); reinstall the "
+            "package with a C compiler and the Python headers present (Debian: "
+            "apt-get install gcc python3-dev)"
+        )
     # Handles travel between the two sides, so both must use one loaded
     # library: compare where each sees the library's static version string.
     if _speedups.library_marker() != _ffi.lib.corsgate_version().ptr:
@@ -45,10 +64,22 @@ def _load_extension() -> Tuple[Optional[ModuleType], str]:
             "corsgate._speedups is linked to another libcorsgate than the one "
             f"ctypes loaded ({_ffi.library_path()})"
         )
+    # Any failure here (a Decision class the extension cannot fill, an
+    # extension already configured by an earlier import of the package, no
+    # memory) leaves ctypes, which needs none of this, fully usable.
+    try:
+        _speedups.configure(decision_type, kinds, reasons, spellings)
+    except Exception as exc:
+        return None, (
+            "corsgate._speedups could not be configured "
+            f"({type(exc).__name__}: {exc})"
+        )
     return _speedups, ""
 
 
-def _select() -> Tuple[str, Optional[ModuleType], str]:
+def _choose(
+    decision_type: type, kinds: tuple, reasons: tuple, spellings: dict
+) -> Tuple[str, Optional[ModuleType], str]:
     choice = os.environ.get(ENVIRONMENT_VARIABLE, "").strip().lower() or "auto"
     if choice not in _CHOICES:
         raise ImportError(
@@ -57,22 +88,27 @@ def _select() -> Tuple[str, Optional[ModuleType], str]:
         )
     if choice == "ctypes":
         return "ctypes", None, f"{ENVIRONMENT_VARIABLE}=ctypes"
-    module, why_not = _load_extension()
+    module, why_not = _load_extension(decision_type, kinds, reasons, spellings)
     if module is not None:
         return "extension", module, ""
     if choice == "extension":
-        raise ImportError(
-            f"corsgate: {ENVIRONMENT_VARIABLE}=extension, but {why_not}. "
-            "Reinstall the package with a C compiler and the Python headers "
-            "present (Debian: apt-get install gcc python3-dev)."
-        )
+        raise ImportError(f"corsgate: {ENVIRONMENT_VARIABLE}=extension, but {why_not}")
     return "ctypes", None, why_not
 
 
-#: ``"extension"`` or ``"ctypes"``.
-BACKEND: str
-#: The extension module when it is the backend, else None.
-native: Optional[ModuleType]
-#: Why the extension is not the backend ("" when it is).
-REASON: str
-BACKEND, native, REASON = _select()
+def select(
+    decision_type: type, kinds: tuple, reasons: tuple, spellings: dict
+) -> Optional[ModuleType]:
+    """Chooses the backend and sets :data:`BACKEND`, :data:`native` and
+    :data:`REASON`; returns :data:`native`.
+
+    Called once, by ``corsgate._policy`` at import, with what the extension
+    builds decisions from: the Decision class (``__slots__`` kind, allowed,
+    reason, status, raw_headers), the kind and reason names indexed by
+    code, and the dict of header name spellings the extension fills in.
+    Raises ImportError when ``CORSGATE_BACKEND`` is invalid, or is
+    ``extension`` and the extension is not usable.
+    """
+    global BACKEND, native, REASON
+    BACKEND, native, REASON = _choose(decision_type, kinds, reasons, spellings)
+    return native

@@ -642,10 +642,11 @@ def _new_buffer() -> Tuple[Any, int]:
 
 # The extension backend (see _backend.py) builds Decision objects itself,
 # from the same name tables, and fills _NAME_STR as it meets header names.
-_native = _backend.native
+# The selection configures it with them, and falls back to ctypes when that
+# fails (CORSGATE_BACKEND=auto).
+_native = _backend.select(Decision, _KINDS, _REASONS, _NAME_STR)
 _native_evaluate = _native_evaluate_head = None
 if _native is not None:
-    _native.configure(Decision, _KINDS, _REASONS, _NAME_STR)
     _native_evaluate = _native.evaluate
     _native_evaluate_head = _native.evaluate_head
 
