@@ -16,7 +16,8 @@ The package is Python on top of ctypes, plus two native files:
 
 ``CORSGATE_BUILD_EXTENSION`` chooses: ``auto`` (the default: try, warn on
 failure), ``no`` (do not build it) or ``yes`` (a failure fails the build).
-The extension is built on Linux and other ELF platforms only.
+The extension is built on Linux and other ELF platforms only: elsewhere
+``auto`` warns and ``yes`` fails.
 
 Why not setuptools-rust: its "no binding" mode would also work, but it adds a
 build dependency, assumes a module name for the library and re-implements
@@ -179,10 +180,20 @@ class build_ext(_build_ext):
 
     def run(self) -> None:
         mode = _extension_mode()
-        if mode == "no" or not ELF:
+        if mode == "no":
+            self._warn("CORSGATE_BUILD_EXTENSION=no")
+            return
+        if not ELF:
             why = (
-                "CORSGATE_BUILD_EXTENSION=no" if ELF else f"not built on {sys.platform}"
+                "it is built on Linux and other ELF platforms only, not on "
+                f"{sys.platform}"
             )
+            if mode == "yes":
+                raise SystemExit(
+                    "corsgate: CORSGATE_BUILD_EXTENSION=yes, but the extension "
+                    f"corsgate._speedups cannot be built: {why}. Unset the "
+                    "variable (or set it to auto) to install the package on ctypes."
+                )
             self._warn(why)
             return
         library_dir = os.path.dirname(build_library())

@@ -2,7 +2,8 @@
 # CI entry for the Python package (bindings/python): installs it into a
 # fresh virtual environment the way a user would (pip builds the Rust
 # library with cargo, bundles it and compiles the C extension), checks
-# formatting and runs the test suite once per backend (the extension, then
+# formatting, compiles the extension's C source with strict warnings, and
+# runs the test suite once per backend (the extension, then
 # ctypes). Also checks that an install without a C compiler still succeeds,
 # on ctypes. Exits non-zero on any failure. Idempotent: the venv and the
 # package's build directory are recreated each run.
@@ -13,7 +14,10 @@ VENV="${CORSGATE_PYTHON_VENV:-$ROOT/target/python-ci-venv}"
 PYTHON="${PYTHON:-python3}"
 
 # Test dependencies, pinned to released versions.
-TEST_DEPS=(pytest==9.2.0 starlette==1.10.0 httpx==0.28.1 flask==3.1.3 black==26.10.1)
+# setuptools: tests/test_setup.py runs setup.py's commands in the venv (the
+# build itself installs its own, in pip's isolated build environment).
+TEST_DEPS=(pytest==9.2.0 starlette==1.10.0 httpx==0.28.1 flask==3.1.3 black==26.10.1
+    setuptools==80.9.0)
 
 if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
     # shellcheck disable=SC1091
@@ -59,6 +63,14 @@ grep -q "corsgate._speedups) was not" "$log" || {
 CORSGATE_BUILD_EXTENSION=yes install --quiet
 
 "$PY" -m black --check "$ROOT/bindings/python" "$ROOT/scripts/python"
+
+# setuptools compiles the extension with the interpreter's own flags, which
+# let warnings through: check it once more as strict C99, warnings fatal,
+# against the headers of the Python that runs the tests.
+python_include="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
+cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic -Werror \
+    -I"$ROOT/include" -I"$python_include" \
+    "$ROOT/bindings/python/src/corsgate/_speedups.c"
 
 # The package lives in src/, which is not on sys.path from here, so
 # `import corsgate` can only find the installed package.
