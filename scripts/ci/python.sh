@@ -80,8 +80,11 @@ cd "$ROOT/bindings/python"
 # The extension must resolve libcorsgate to the copy bundled next to it,
 # the one ctypes loads (corsgate checks that at import too).
 pkg="$("$PY" -c 'import corsgate, os; print(os.path.dirname(corsgate.__file__))')"
-ldd "$pkg"/_speedups*.so | grep -q "libcorsgate.so.[0-9]* => $pkg/libcorsgate.so" || {
-    ldd "$pkg"/_speedups*.so >&2
+# (ldd's output is captured first: `ldd | grep -q` fails at random under
+# pipefail, when grep exits on the match while ldd still writes.)
+linked="$(ldd "$pkg"/_speedups*.so)"
+grep -q "libcorsgate.so.[0-9]* => $pkg/libcorsgate.so" <<<"$linked" || {
+    echo "$linked" >&2
     echo "python.sh: _speedups does not load the bundled libcorsgate" >&2
     exit 1
 }
