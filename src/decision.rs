@@ -129,6 +129,17 @@ impl<'a> Decision<'a> {
         }
     }
 
+    /// Starts the decision over as `kind`/`reason` with no status and no
+    /// headers. The header slots are left as they are: `len` hides them.
+    #[inline(always)]
+    pub(crate) fn reset(&mut self, kind: Kind, reason: Reason) {
+        self.kind = kind;
+        self.allowed = matches!(reason, Reason::Ok);
+        self.reason = reason;
+        self.status = 0;
+        self.len = 0;
+    }
+
     #[inline(always)]
     pub(crate) fn set_status(&mut self, status: u16) {
         self.status = status;
@@ -205,6 +216,14 @@ impl<'a> Decision<'a> {
             }
         }
         Ok(needed)
+    }
+}
+
+/// An empty `not_cors` decision (reason `no_origin`, no headers): a slot
+/// for [`Policy::evaluate_view_into`](crate::Policy::evaluate_view_into).
+impl Default for Decision<'_> {
+    fn default() -> Self {
+        Decision::new(Kind::NotCors, Reason::NoOrigin)
     }
 }
 

@@ -2,6 +2,11 @@
 //!
 //! Every input form becomes a [`RequestView`] first and `decide` is the only
 //! place where CORS semantics live.
+//!
+//! The decision is one value, created once per evaluation and filled in
+//! place (`&mut Decision`): a `Decision` is 400 bytes, and building one per
+//! branch made the compiler copy the chosen one out with a `memcpy` on every
+//! request.
 
 use crate::acrh;
 use crate::decision::{names, Decision, Kind};
@@ -42,7 +47,8 @@ impl Policy {
                 let mut d = Decision::new(Kind::NotCors, reason);
                 d.set_status(status);
                 d.push(names::VARY, VARY_ACTUAL);
-                self.finish(d)
+                self.finish(&mut d);
+                d
             }
         }
     }
@@ -69,7 +75,21 @@ impl Policy {
     /// Evaluates a pre-extracted [`RequestView`].
     #[inline]
     pub fn evaluate_view<'a>(&'a self, v: &RequestView<'a>) -> Decision<'a> {
-        self.finish(self.decide(v))
+        let mut d = Decision::new(Kind::NotCors, Reason::NoOrigin);
+        self.evaluate_view_into(v, &mut d);
+        d
+    }
+
+    /// Like [`evaluate_view`](Policy::evaluate_view), writing the decision
+    /// into `out`, whose previous contents are replaced. For hosts that
+    /// keep a decision slot of their own (the C ABI writes one straight into
+    /// the caller's struct): a [`Decision`] is about 400 bytes, and
+    /// returning one by value can cost a copy.
+    #[inline]
+    pub fn evaluate_view_into<'a>(&'a self, v: &RequestView<'a>, out: &mut Decision<'a>) {
+        out.reset(Kind::NotCors, Reason::NoOrigin);
+        self.decide(v, out);
+        self.finish(out);
     }
 
     /// Whether a bare `Origin` value would be admitted by this policy.
@@ -78,11 +98,10 @@ impl Policy {
     }
 
     #[inline(always)]
-    fn finish<'a>(&self, mut d: Decision<'a>) -> Decision<'a> {
+    fn finish(&self, d: &mut Decision<'_>) {
         if self.report_only {
             d.clear_output();
         }
-        d
     }
 
     fn vary_preflight(&self) -> &'static [u8] {
@@ -93,12 +112,12 @@ impl Policy {
         }
     }
 
+    /// Fills in `d`, which arrives as a fresh `not_cors`/`no_origin`.
     #[inline(always)]
-    fn decide<'a>(&'a self, v: &RequestView<'a>) -> Decision<'a> {
+    fn decide<'a>(&'a self, v: &RequestView<'a>, d: &mut Decision<'a>) {
         if !v.origin.is_present() {
-            let mut d = Decision::new(Kind::NotCors, Reason::NoOrigin);
             d.push(names::VARY, VARY_ACTUAL);
-            return d;
+            return;
         }
         let preflight = v.method == b"OPTIONS"
             && match v.request_method {
@@ -114,55 +133,56 @@ impl Policy {
         let acao = match v.origin {
             Field::One(o) => match self.match_origin(o) {
                 Ok(acao) => acao,
-                Err(reason) => return self.deny(kind, reason),
+                Err(reason) => return self.deny(d, kind, reason),
             },
-            _ => return self.deny(kind, Reason::InvalidOrigin),
+            _ => return self.deny(d, kind, Reason::InvalidOrigin),
         };
         if preflight {
-            self.preflight(v, acao)
+            self.preflight(v, acao, d);
         } else {
-            let mut d = Decision::new(Kind::Actual, Reason::Ok);
-            self.push_origin(&mut d, acao);
+            d.reset(Kind::Actual, Reason::Ok);
+            self.push_origin(d, acao);
             if let Some(expose) = &self.expose {
                 d.push(names::EXPOSE_HEADERS, expose);
             }
             d.push(names::VARY, VARY_ACTUAL);
-            d
         }
     }
 
     #[inline(always)]
-    fn preflight<'a>(&'a self, v: &RequestView<'a>, acao: Acao<'a>) -> Decision<'a> {
+    fn preflight<'a>(&'a self, v: &RequestView<'a>, acao: Acao<'a>, d: &mut Decision<'a>) {
         let Field::One(method) = v.request_method else {
-            return self.deny(Kind::Preflight, Reason::MethodNotAllowed);
+            return self.deny(d, Kind::Preflight, Reason::MethodNotAllowed);
         };
         let allow_methods: Option<&'a [u8]> = if matches!(method, b"GET" | b"HEAD" | b"POST") {
             // CORS-safelisted: the browser needs no Access-Control-Allow-Methods.
             None
         } else if !is_token(method) {
-            return self.deny(Kind::Preflight, Reason::MethodNotAllowed);
+            return self.deny(d, Kind::Preflight, Reason::MethodNotAllowed);
         } else if self.methods.contains(method) {
             Some(method)
         } else if self.any_method {
             Some(if self.credentials { method } else { b"*" })
         } else {
-            return self.deny(Kind::Preflight, Reason::MethodNotAllowed);
+            return self.deny(d, Kind::Preflight, Reason::MethodNotAllowed);
         };
         let Some(requested) = acrh::check(&v.request_headers, self) else {
-            return self.deny(Kind::Preflight, Reason::HeaderNotAllowed);
+            return self.deny(d, Kind::Preflight, Reason::HeaderNotAllowed);
         };
         let private_network = match v.request_private_network {
             Field::One(b"true") => true,
-            Field::Repeated => return self.deny(Kind::Preflight, Reason::PrivateNetworkNotAllowed),
+            Field::Repeated => {
+                return self.deny(d, Kind::Preflight, Reason::PrivateNetworkNotAllowed)
+            }
             _ => false,
         };
         if private_network && !self.private_network {
-            return self.deny(Kind::Preflight, Reason::PrivateNetworkNotAllowed);
+            return self.deny(d, Kind::Preflight, Reason::PrivateNetworkNotAllowed);
         }
 
-        let mut d = Decision::new(Kind::Preflight, Reason::Ok);
+        d.reset(Kind::Preflight, Reason::Ok);
         d.set_status(self.preflight_status);
-        self.push_origin(&mut d, acao);
+        self.push_origin(d, acao);
         if let Some(m) = allow_methods {
             d.push(names::ALLOW_METHODS, m);
         }
@@ -184,7 +204,6 @@ impl Policy {
             d.push(names::ALLOW_PRIVATE_NETWORK, b"true");
         }
         d.push(names::VARY, self.vary_preflight());
-        d
     }
 
     #[inline(always)]
@@ -199,8 +218,8 @@ impl Policy {
     }
 
     #[inline(always)]
-    fn deny<'a>(&self, kind: Kind, reason: Reason) -> Decision<'a> {
-        let mut d = Decision::new(kind, reason);
+    fn deny(&self, d: &mut Decision<'_>, kind: Kind, reason: Reason) {
+        d.reset(kind, reason);
         if kind == Kind::Preflight {
             if !self.forward_denied {
                 d.set_status(403);
@@ -209,7 +228,6 @@ impl Policy {
         } else {
             d.push(names::VARY, VARY_ACTUAL);
         }
-        d
     }
 
     fn match_origin<'a>(&self, o: &'a [u8]) -> Result<Acao<'a>, Reason> {

@@ -422,6 +422,19 @@ proptest! {
         let from_view = policy.evaluate_view(&view);
         prop_assert_eq!(from_head, from_list, "head vs list, policy {}", &policies()[p].0);
         prop_assert_eq!(from_list, from_view, "list vs view, policy {}", &policies()[p].0);
+        // A reused slot: whatever it held before (here, a decision with
+        // every header slot written), `evaluate_view_into` replaces it.
+        let mut slot = corsgate::Decision::default();
+        let full: Vec<(&[u8], &[u8])> = vec![
+            (b"origin", b"https://a.example.com"),
+            (b"access-control-request-method", b"PUT"),
+            (b"access-control-request-headers", b"x-a"),
+            (b"access-control-request-headers", b"x-b"),
+            (b"access-control-request-private-network", b"true"),
+        ];
+        policies()[0].1.evaluate_view_into(&RequestView::from_headers(b"OPTIONS", full), &mut slot);
+        policy.evaluate_view_into(&view, &mut slot);
+        prop_assert_eq!(slot, from_view, "reused slot, policy {}", &policies()[p].0);
         let checked = check_invariants(policy, &origin_values(&headers), &from_list);
         prop_assert!(checked.is_ok(), "{:?}", checked);
     }
