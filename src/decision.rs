@@ -222,10 +222,17 @@ impl<'a> Decision<'a> {
 /// An empty `not_cors` decision (reason `no_origin`, no headers): a slot
 /// for [`Policy::evaluate_view_into`](crate::Policy::evaluate_view_into).
 impl Default for Decision<'_> {
+    #[inline]
     fn default() -> Self {
-        Decision::new(Kind::NotCors, Reason::NoOrigin)
+        BLANK
     }
 }
+
+/// A `not_cors` decision with every header slot empty, copied rather than
+/// built: LLVM builds `[EMPTY; MAX_HEADERS]` in a temporary and copies it
+/// anyway.
+#[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+const BLANK: Decision<'static> = Decision::new(Kind::NotCors, Reason::NoOrigin);
 
 impl PartialEq for Decision<'_> {
     fn eq(&self, other: &Self) -> bool {

@@ -75,7 +75,7 @@ impl Policy {
     /// Evaluates a pre-extracted [`RequestView`].
     #[inline]
     pub fn evaluate_view<'a>(&'a self, v: &RequestView<'a>) -> Decision<'a> {
-        let mut d = Decision::new(Kind::NotCors, Reason::NoOrigin);
+        let mut d = Decision::default();
         self.evaluate_view_into(v, &mut d);
         d
     }
@@ -230,6 +230,7 @@ impl Policy {
         }
     }
 
+    #[inline(always)]
     fn match_origin<'a>(&self, o: &'a [u8]) -> Result<Acao<'a>, Reason> {
         if o == b"null" {
             return if self.allow_null {

@@ -50,7 +50,7 @@ pub(crate) fn is_ows(b: u8) -> bool {
 }
 
 /// `s` without leading and trailing OWS.
-#[inline]
+#[inline(always)]
 pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&b| !is_ows(b)).unwrap_or(s.len());
     let end = s.iter().rposition(|&b| !is_ows(b)).map_or(start, |i| i + 1);

@@ -70,10 +70,16 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 /// the previous, so no byte-by-byte tail or variable-length copy is needed.
 #[inline]
 fn hash(bytes: &[u8], fold: Fold) -> u64 {
-    let mask = match fold {
-        Fold::Exact => 0,
-        Fold::AsciiCase => 0x2020_2020_2020_2020,
-    };
+    // One copy per fold, so that the exact one carries no no-op masking.
+    match fold {
+        Fold::Exact => hash_masked::<0>(bytes),
+        Fold::AsciiCase => hash_masked::<0x2020_2020_2020_2020>(bytes),
+    }
+}
+
+#[inline(always)]
+fn hash_masked<const MASK: u64>(bytes: &[u8]) -> u64 {
+    let mask = MASK;
     let n = bytes.len();
     let mut h = (n as u64).wrapping_mul(K);
     if n >= 8 {
