@@ -90,11 +90,11 @@ static ngx_int_t ngx_http_cors_send_preflight(ngx_http_request_t *r,
 static ngx_int_t ngx_http_cors_header_filter(ngx_http_request_t *r);
 static ngx_http_cors_ctx_t *ngx_http_cors_decide(ngx_http_request_t *r,
     ngx_http_cors_loc_conf_t *clcf);
-static void ngx_http_cors_remove_upstream_headers(ngx_http_request_t *r);
+static ngx_str_t *ngx_http_cors_scan_response_headers(ngx_http_request_t *r);
 static ngx_int_t ngx_http_cors_add_header(ngx_http_request_t *r,
     corsgate_header *header);
 static ngx_int_t ngx_http_cors_append_vary(ngx_http_request_t *r,
-    corsgate_header *header);
+    ngx_str_t *existing, corsgate_header *header);
 static ngx_uint_t ngx_http_cors_list_has(ngx_str_t *list, u_char *token,
     size_t len);
 
@@ -317,6 +317,13 @@ typedef struct {
 #define NGX_HTTP_CORS_ACRH    2
 #define NGX_HTTP_CORS_ACRPN   3
 
+/* bit n set: some field name above is n bytes long */
+#define NGX_HTTP_CORS_FIELD_LENGTHS                                           \
+    ((uint64_t) 1 << (sizeof("origin") - 1)                                   \
+     | (uint64_t) 1 << (sizeof("access-control-request-method") - 1)          \
+     | (uint64_t) 1 << (sizeof("access-control-request-headers") - 1)         \
+     | (uint64_t) 1 << (sizeof("access-control-request-private-network") - 1))
+
 /* the hashes are computed once, in ngx_http_cors_init() */
 static ngx_http_cors_field_t  ngx_http_cors_fields[] = {
     { ngx_string("origin"), 0 },
@@ -409,6 +416,7 @@ static ngx_int_t
 ngx_http_cors_header_filter(ngx_http_request_t *r)
 {
     size_t                     i;
+    ngx_str_t                 *vary;
     corsgate_header           *h;
     ngx_http_cors_ctx_t       *ctx;
     ngx_http_cors_loc_conf_t  *clcf;
@@ -439,7 +447,9 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    ngx_http_cors_remove_upstream_headers(r);
+    /* one pass over the response's own headers, before ours are added */
+
+    vary = ngx_http_cors_scan_response_headers(r);
 
     for (i = 0; i < ctx->decision.header_count; i++) {
         h = &ctx->decision.headers[i];
@@ -447,9 +457,10 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
         /* the engine spells its header names exactly as corsgate.h does */
 
         if (h->name.len == sizeof("Vary") - 1
-            && ngx_memcmp(h->name.ptr, "Vary", sizeof("Vary") - 1) == 0)
+            && ngx_memcmp(h->name.ptr, "Vary", sizeof("Vary") - 1) == 0
+            && vary != NULL)
         {
-            if (ngx_http_cors_append_vary(r, h) != NGX_OK) {
+            if (ngx_http_cors_append_vary(r, vary, h) != NGX_OK) {
                 return NGX_ERROR;
             }
 
@@ -468,13 +479,13 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
 static ngx_http_cors_ctx_t *
 ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
 {
-    size_t                acrh_count;
-    ngx_uint_t            i, f;
+    size_t                acrh_count, len;
+    ngx_uint_t            f;
     corsgate_view         view;
     corsgate_field       *field;
     corsgate_result       rc;
     ngx_list_part_t      *part;
-    ngx_table_elt_t      *header;
+    ngx_table_elt_t      *header, *last;
     ngx_http_cors_ctx_t  *ctx;
 
     corsgate_slice        acrh[NGX_HTTP_CORS_ACRH_SLOTS];
@@ -511,78 +522,76 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
 
     acrh_count = 0;
 
-    part = &r->headers_in.headers.part;
-    header = part->elts;
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
 
-    for (i = 0; /* void */ ; i++) {
+        header = part->elts;
+        last = header + part->nelts;
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
+        for ( /* void */ ; header < last; header++) {
+
+            /*
+             * One bit test rejects every name whose length no CORS field
+             * has; the length then picks the only field a name could be,
+             * and the hash nginx computed while parsing rejects nearly
+             * every other name of that length ("Accept" against "Origin")
+             * without reading it.
+             */
+
+            len = header->key.len;
+
+            if (len >= 64 || ((NGX_HTTP_CORS_FIELD_LENGTHS >> len) & 1) == 0) {
+                continue;
+            }
+
+            switch (len) {
+
+            case sizeof("origin") - 1:
+                f = NGX_HTTP_CORS_ORIGIN;
+                field = &view.origin;
+                break;
+
+            case sizeof("access-control-request-method") - 1:
+                f = NGX_HTTP_CORS_ACRM;
+                field = &view.request_method;
+                break;
+
+            case sizeof("access-control-request-headers") - 1:
+                f = NGX_HTTP_CORS_ACRH;
+                field = NULL;
+                break;
+
+            default: /* sizeof("access-control-request-private-network") - 1 */
+                f = NGX_HTTP_CORS_ACRPN;
+                field = &view.request_private_network;
                 break;
             }
 
-            part = part->next;
-            header = part->elts;
-            i = 0;
-        }
-
-        /*
-         * The length picks the only field a name could be; the hash nginx
-         * computed while parsing rejects nearly every other name of that
-         * length ("Accept" against "Origin") without reading it.
-         */
-
-        switch (header[i].key.len) {
-
-        case sizeof("origin") - 1:
-            f = NGX_HTTP_CORS_ORIGIN;
-            field = &view.origin;
-            break;
-
-        case sizeof("access-control-request-method") - 1:
-            f = NGX_HTTP_CORS_ACRM;
-            field = &view.request_method;
-            break;
-
-        case sizeof("access-control-request-headers") - 1:
-            f = NGX_HTTP_CORS_ACRH;
-            field = NULL;
-            break;
-
-        case sizeof("access-control-request-private-network") - 1:
-            f = NGX_HTTP_CORS_ACRPN;
-            field = &view.request_private_network;
-            break;
-
-        default:
-            continue;
-        }
-
-        if (header[i].hash != ngx_http_cors_fields[f].hash
-            || ngx_memcmp(header[i].lowcase_key,
-                          ngx_http_cors_fields[f].name.data, header[i].key.len)
-               != 0)
-        {
-            continue;
-        }
-
-        if (field == NULL) {
-            if (acrh_count < NGX_HTTP_CORS_ACRH_SLOTS) {
-                acrh[acrh_count].ptr = header[i].value.data;
-                acrh[acrh_count].len = header[i].value.len;
-                acrh_count++;
+            if (header->hash != ngx_http_cors_fields[f].hash
+                || ngx_memcmp(header->lowcase_key,
+                              ngx_http_cors_fields[f].name.data, len)
+                   != 0)
+            {
+                continue;
             }
 
-            continue;
-        }
+            if (field == NULL) {
+                if (acrh_count < NGX_HTTP_CORS_ACRH_SLOTS) {
+                    acrh[acrh_count].ptr = header->value.data;
+                    acrh[acrh_count].len = header->value.len;
+                    acrh_count++;
+                }
 
-        if (field->state == CORSGATE_FIELD_STATE_ABSENT) {
-            field->state = CORSGATE_FIELD_STATE_ONE;
-            field->value.ptr = header[i].value.data;
-            field->value.len = header[i].value.len;
+                continue;
+            }
 
-        } else {
-            field->state = CORSGATE_FIELD_STATE_REPEATED;
+            if (field->state == CORSGATE_FIELD_STATE_ABSENT) {
+                field->state = CORSGATE_FIELD_STATE_ONE;
+                field->value.ptr = header->value.data;
+                field->value.len = header->value.len;
+
+            } else {
+                field->state = CORSGATE_FIELD_STATE_REPEATED;
+            }
         }
     }
 
@@ -605,42 +614,57 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
 }
 
 
-static void
-ngx_http_cors_remove_upstream_headers(ngx_http_request_t *r)
+/*
+ * Drops every Access-Control-* header the application or an upstream set
+ * (a zero hash is how nginx marks an output header deleted) and returns
+ * the value of the response's own Vary, if it has one, so that the
+ * engine's Vary is appended to it rather than sent twice.
+ */
+
+static ngx_str_t *
+ngx_http_cors_scan_response_headers(ngx_http_request_t *r)
 {
-    ngx_uint_t        i;
+    ngx_str_t        *vary;
     ngx_list_part_t  *part;
-    ngx_table_elt_t  *header;
+    ngx_table_elt_t  *header, *last;
 
-    part = &r->headers_out.headers.part;
-    header = part->elts;
+    vary = NULL;
 
-    for (i = 0; /* void */ ; i++) {
+    for (part = &r->headers_out.headers.part; part; part = part->next) {
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
+        header = part->elts;
+        last = header + part->nelts;
+
+        for ( /* void */ ; header < last; header++) {
+
+            if (header->hash == 0) {
+                continue;
             }
 
-            part = part->next;
-            header = part->elts;
-            i = 0;
-        }
+            if (header->key.len == sizeof("Vary") - 1) {
+                if (vary == NULL
+                    && ngx_strncasecmp(header->key.data, (u_char *) "Vary",
+                                       sizeof("Vary") - 1)
+                       == 0)
+                {
+                    vary = &header->value;
+                }
 
-        if (header[i].hash == 0
-            || header[i].key.len < sizeof("Access-Control-") - 1)
-        {
-            continue;
-        }
+                continue;
+            }
 
-        if (ngx_strncasecmp(header[i].key.data, (u_char *) "Access-Control-",
-                            sizeof("Access-Control-") - 1)
-            == 0)
-        {
-            /* a zero hash is how nginx marks an output header deleted */
-            header[i].hash = 0;
+            if (header->key.len >= sizeof("Access-Control-") - 1
+                && ngx_strncasecmp(header->key.data,
+                                   (u_char *) "Access-Control-",
+                                   sizeof("Access-Control-") - 1)
+                   == 0)
+            {
+                header->hash = 0;
+            }
         }
     }
+
+    return vary;
 }
 
 
@@ -675,46 +699,12 @@ ngx_http_cors_add_header(ngx_http_request_t *r, corsgate_header *header)
 
 
 static ngx_int_t
-ngx_http_cors_append_vary(ngx_http_request_t *r, corsgate_header *header)
+ngx_http_cors_append_vary(ngx_http_request_t *r, ngx_str_t *existing,
+    corsgate_header *header)
 {
-    u_char           *p, *token, *end;
-    size_t            len;
-    ngx_str_t        *existing;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    existing = NULL;
-
-    part = &r->headers_out.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash != 0
-            && h[i].key.len == sizeof("Vary") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Vary",
-                               sizeof("Vary") - 1)
-               == 0)
-        {
-            existing = &h[i].value;
-            break;
-        }
-    }
-
-    if (existing == NULL) {
-        return ngx_http_cors_add_header(r, header);
-    }
+    u_char      *p, *token, *end;
+    size_t       len;
+    ngx_uint_t   i;
 
     if (existing->len == 1 && existing->data[0] == '*') {
         /* "Vary: *" already covers every field */
