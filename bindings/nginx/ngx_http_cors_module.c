@@ -534,7 +534,10 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
              * has; the length then picks the only field a name could be,
              * and the hash nginx computed while parsing rejects nearly
              * every other name of that length ("Accept" against "Origin")
-             * without reading it.
+             * without reading it.  nginx's parsers (HTTP/1.x, 2 and 3)
+             * hash the lower-cased name like ngx_hash_key(); a module
+             * that adds request headers must do the same for nginx's own
+             * lookups of known headers to find them.
              */
 
             len = header->key.len;
