@@ -5,7 +5,7 @@
 //! the bytes looked at, and the caps bound how many bytes that is.
 
 use crate::request::FieldLines;
-use crate::syntax::is_ows;
+use crate::syntax::{is_ows, word};
 
 pub use crate::request::MAX_ACRH_BYTES;
 /// The most names a request-headers list may carry.
@@ -109,7 +109,7 @@ fn find_comma(s: &[u8]) -> Option<usize> {
     let mut chunks = s.chunks_exact(8);
     let mut base = 0;
     for chunk in &mut chunks {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ COMMAS;
+        let w = word(Some(chunk)) ^ COMMAS;
         // The lowest flagged byte is exactly the first zero byte of `w`
         // (borrows only corrupt the bytes above it).
         let zero = w.wrapping_sub(ONES) & !w & HIGHS;
@@ -129,11 +129,7 @@ fn find_comma(s: &[u8]) -> Option<usize> {
     // The last eight bytes, overlapping bytes already known to hold no
     // comma: those produce no borrow, and their flags are shifted out.
     let at = s.len() - 8;
-    let w = u64::from_le_bytes(
-        s.get(at..)
-            .and_then(|t| t.try_into().ok())
-            .unwrap_or([0; 8]),
-    ) ^ COMMAS;
+    let w = word(s.get(at..)) ^ COMMAS;
     let seen = 8 * (8 - rest) as u32;
     let zero = (w.wrapping_sub(ONES) & !w & HIGHS) >> seen << seen;
     (zero != 0).then(|| at + (zero.trailing_zeros() / 8) as usize)
@@ -159,9 +155,6 @@ fn bounded_ows<'a>(bytes: impl Iterator<Item = &'a u8>) -> usize {
 #[inline]
 pub(crate) fn is_authorization(name: &[u8]) -> bool {
     const FOLD: u64 = 0x2020_2020_2020_2020;
-    fn word(s: Option<&[u8]>) -> u64 {
-        u64::from_le_bytes(s.and_then(|s| s.try_into().ok()).unwrap_or([0; 8]))
-    }
     name.len() == 13
         && word(name.get(..8)) | FOLD == word(Some(b"authoriz"))
         && word(name.get(5..)) | FOLD == word(Some(b"rization"))

@@ -57,9 +57,10 @@ pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
     s.get(start..end).unwrap_or(&[])
 }
 
-/// Eight bytes as a little-endian word; a short slice reads as zero.
+/// Eight bytes as a little-endian word; anything but exactly eight bytes
+/// (a short slice, `None`) reads as zero.
 #[inline(always)]
-fn word(s: Option<&[u8]>) -> u64 {
+pub(crate) fn word(s: Option<&[u8]>) -> u64 {
     u64::from_le_bytes(s.and_then(|s| s.try_into().ok()).unwrap_or([0; 8]))
 }
 

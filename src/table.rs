@@ -10,6 +10,8 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::syntax::word;
+
 /// How keys are compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Fold {
@@ -37,11 +39,6 @@ const K: u64 = 0x9E37_79B9_7F4A_7C15;
 const SCAN_MAX: usize = 4;
 
 #[inline(always)]
-fn word(c: &[u8]) -> u64 {
-    u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))
-}
-
-#[inline(always)]
 fn mix(h: u64, w: u64) -> u64 {
     (h ^ w).wrapping_mul(K).rotate_left(27)
 }
@@ -60,9 +57,9 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     let whole = a
         .chunks_exact(8)
         .zip(b.chunks_exact(8))
-        .all(|(x, y)| word(x) == word(y));
+        .all(|(x, y)| word(Some(x)) == word(Some(y)));
     // The last word overlaps the previous one when `n` is not a multiple of 8.
-    whole && word(a.get(n - 8..).unwrap_or(&[])) == word(b.get(n - 8..).unwrap_or(&[]))
+    whole && word(a.get(n - 8..)) == word(b.get(n - 8..))
 }
 
 /// A small multiply-rotate hash; quality only needs to spread policy keys.
@@ -85,10 +82,10 @@ fn hash_masked<const MASK: u64>(bytes: &[u8]) -> u64 {
     if n >= 8 {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            h = mix(h, word(c) | mask);
+            h = mix(h, word(Some(c)) | mask);
         }
         if !chunks.remainder().is_empty() {
-            h = mix(h, word(bytes.get(n - 8..).unwrap_or(&[])) | mask);
+            h = mix(h, word(bytes.get(n - 8..)) | mask);
         }
     } else {
         let mut w = 0u64;
