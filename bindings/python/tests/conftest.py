@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import corsgate
+import policies
 
 # bindings/python/tests -> the repository root.
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -28,11 +29,4 @@ def load_vectors() -> tuple[dict, list, list]:
 
 @pytest.fixture(scope="session")
 def app_policy() -> corsgate.Policy:
-    return corsgate.Policy(
-        origins=["https://app.example.com", "https://*.example.com"],
-        methods=["GET", "POST", "PUT", "DELETE"],
-        request_headers=["content-type", "authorization", "x-request-id"],
-        expose_headers=["x-request-id"],
-        credentials=True,
-        max_age=600,
-    )
+    return policies.app_policy()

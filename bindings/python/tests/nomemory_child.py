@@ -27,6 +27,8 @@ import _testcapi
 import corsgate
 from corsgate import _backend
 
+import policies  # tests/, this script's directory
+
 # Far above the allocations of one call (a few tens): a bound, not a guess.
 MAX_START = 1000
 
@@ -98,17 +100,6 @@ def sweep(function: Callable[..., Any], args: Tuple[Any, ...]) -> dict:
     raise AssertionError(f"{function.__name__}: still failing at {MAX_START}")
 
 
-def make_policy() -> corsgate.Policy:
-    return corsgate.Policy(
-        origins=["https://app.example.com", "https://*.example.com"],
-        methods=["GET", "POST", "PUT", "DELETE"],
-        request_headers=["content-type", "authorization", "x-request-id"],
-        expose_headers=["x-request-id"],
-        credentials=True,
-        max_age=600,
-    )
-
-
 def sweep_and_compare(policy: corsgate.Policy) -> dict:
     """Sweeps each case, then checks the calls against the ctypes path."""
     native = _backend.native
@@ -142,7 +133,7 @@ def sweep_and_compare(policy: corsgate.Policy) -> dict:
 
 
 def main() -> None:
-    policy = make_policy()
+    policy = policies.app_policy()
     # A leak on an error path would keep an input or a Decision alive.
     watched = [corsgate.Decision, ORIGIN, PREFLIGHT, HOSTILE, HEAD]
     gc.collect()
