@@ -91,7 +91,9 @@ static ngx_int_t ngx_http_cors_header_filter(ngx_http_request_t *r);
 static ngx_http_cors_ctx_t *ngx_http_cors_decide(ngx_http_request_t *r,
     ngx_http_cors_loc_conf_t *clcf);
 static ngx_str_t *ngx_http_cors_scan_response_headers(ngx_http_request_t *r);
-static ngx_int_t ngx_http_cors_add_header(ngx_http_request_t *r,
+static ngx_int_t ngx_http_cors_add_headers(ngx_http_request_t *r,
+    corsgate_decision *decision, ngx_str_t *vary);
+static ngx_inline void ngx_http_cors_set_header(ngx_table_elt_t *h,
     corsgate_header *header);
 static ngx_int_t ngx_http_cors_append_vary(ngx_http_request_t *r,
     ngx_str_t *existing, corsgate_header *header);
@@ -312,25 +314,40 @@ typedef struct {
     ngx_uint_t                  hash;
 } ngx_http_cors_field_t;
 
-#define NGX_HTTP_CORS_ORIGIN  0
-#define NGX_HTTP_CORS_ACRM    1
-#define NGX_HTTP_CORS_ACRH    2
-#define NGX_HTTP_CORS_ACRPN   3
+#define NGX_HTTP_CORS_ORIGIN        0
+#define NGX_HTTP_CORS_ACRM          1
+#define NGX_HTTP_CORS_ACRH          2
+#define NGX_HTTP_CORS_ACRPN         3
+
+#define NGX_HTTP_CORS_ORIGIN_NAME   "origin"
+#define NGX_HTTP_CORS_ACRM_NAME     "access-control-request-method"
+#define NGX_HTTP_CORS_ACRH_NAME     "access-control-request-headers"
+#define NGX_HTTP_CORS_ACRPN_NAME    "access-control-request-private-network"
 
 /* bit n set: some field name above is n bytes long */
 #define NGX_HTTP_CORS_FIELD_LENGTHS                                           \
-    ((uint64_t) 1 << (sizeof("origin") - 1)                                   \
-     | (uint64_t) 1 << (sizeof("access-control-request-method") - 1)          \
-     | (uint64_t) 1 << (sizeof("access-control-request-headers") - 1)         \
-     | (uint64_t) 1 << (sizeof("access-control-request-private-network") - 1))
+    ((uint64_t) 1 << (sizeof(NGX_HTTP_CORS_ORIGIN_NAME) - 1)                  \
+     | (uint64_t) 1 << (sizeof(NGX_HTTP_CORS_ACRM_NAME) - 1)                  \
+     | (uint64_t) 1 << (sizeof(NGX_HTTP_CORS_ACRH_NAME) - 1)                  \
+     | (uint64_t) 1 << (sizeof(NGX_HTTP_CORS_ACRPN_NAME) - 1))
 
 /* the hashes are computed once, in ngx_http_cors_init() */
 static ngx_http_cors_field_t  ngx_http_cors_fields[] = {
-    { ngx_string("origin"), 0 },
-    { ngx_string("access-control-request-method"), 0 },
-    { ngx_string("access-control-request-headers"), 0 },
-    { ngx_string("access-control-request-private-network"), 0 }
+    { ngx_string(NGX_HTTP_CORS_ORIGIN_NAME), 0 },
+    { ngx_string(NGX_HTTP_CORS_ACRM_NAME), 0 },
+    { ngx_string(NGX_HTTP_CORS_ACRH_NAME), 0 },
+    { ngx_string(NGX_HTTP_CORS_ACRPN_NAME), 0 }
 };
+
+/*
+ * A request header is field f when nginx's hash of its name matches, which
+ * rejects nearly every other name of the same length without reading it,
+ * and the lower-cased name is the field's.  The name is a literal, so the
+ * compiler turns the memcmp() into a few word compares.
+ */
+#define ngx_http_cors_is_field(header, f, name)                               \
+    ((header)->hash == ngx_http_cors_fields[f].hash                           \
+     && ngx_memcmp((header)->lowcase_key, name, sizeof(name) - 1) == 0)
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -415,9 +432,7 @@ ngx_http_cors_send_preflight(ngx_http_request_t *r, ngx_uint_t status)
 static ngx_int_t
 ngx_http_cors_header_filter(ngx_http_request_t *r)
 {
-    size_t                     i;
     ngx_str_t                 *vary;
-    corsgate_header           *h;
     ngx_http_cors_ctx_t       *ctx;
     ngx_http_cors_loc_conf_t  *clcf;
 
@@ -451,25 +466,8 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
 
     vary = ngx_http_cors_scan_response_headers(r);
 
-    for (i = 0; i < ctx->decision.header_count; i++) {
-        h = &ctx->decision.headers[i];
-
-        /* the engine spells its header names exactly as corsgate.h does */
-
-        if (h->name.len == sizeof("Vary") - 1
-            && ngx_memcmp(h->name.ptr, "Vary", sizeof("Vary") - 1) == 0
-            && vary != NULL)
-        {
-            if (ngx_http_cors_append_vary(r, vary, h) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_http_cors_add_header(r, h) != NGX_OK) {
-            return NGX_ERROR;
-        }
+    if (ngx_http_cors_add_headers(r, &ctx->decision, vary) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     return ngx_http_next_header_filter(r);
@@ -480,7 +478,6 @@ static ngx_http_cors_ctx_t *
 ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
 {
     size_t                acrh_count, len;
-    ngx_uint_t            f;
     corsgate_view         view;
     corsgate_field       *field;
     corsgate_result       rc;
@@ -531,10 +528,9 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
 
             /*
              * One bit test rejects every name whose length no CORS field
-             * has; the length then picks the only field a name could be,
-             * and the hash nginx computed while parsing rejects nearly
-             * every other name of that length ("Accept" against "Origin")
-             * without reading it.  nginx's parsers (HTTP/1.x, 2 and 3)
+             * has (a name of 64 bytes or more is tested modulo 64 and
+             * rejected by the switch); the length then picks the only
+             * field a name could be.  nginx's parsers (HTTP/1.x, 2 and 3)
              * hash the lower-cased name like ngx_hash_key(); a module
              * that adds request headers must do the same for nginx's own
              * lookups of known headers to find them.
@@ -542,48 +538,57 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
 
             len = header->key.len;
 
-            if (len >= 64 || ((NGX_HTTP_CORS_FIELD_LENGTHS >> len) & 1) == 0) {
+            if ((NGX_HTTP_CORS_FIELD_LENGTHS & (uint64_t) 1 << (len & 63))
+                == 0)
+            {
                 continue;
             }
 
             switch (len) {
 
-            case sizeof("origin") - 1:
-                f = NGX_HTTP_CORS_ORIGIN;
+            case sizeof(NGX_HTTP_CORS_ORIGIN_NAME) - 1:
+                if (!ngx_http_cors_is_field(header, NGX_HTTP_CORS_ORIGIN,
+                                            NGX_HTTP_CORS_ORIGIN_NAME))
+                {
+                    continue;
+                }
+
                 field = &view.origin;
                 break;
 
-            case sizeof("access-control-request-method") - 1:
-                f = NGX_HTTP_CORS_ACRM;
+            case sizeof(NGX_HTTP_CORS_ACRM_NAME) - 1:
+                if (!ngx_http_cors_is_field(header, NGX_HTTP_CORS_ACRM,
+                                            NGX_HTTP_CORS_ACRM_NAME))
+                {
+                    continue;
+                }
+
                 field = &view.request_method;
                 break;
 
-            case sizeof("access-control-request-headers") - 1:
-                f = NGX_HTTP_CORS_ACRH;
-                field = NULL;
-                break;
-
-            default: /* sizeof("access-control-request-private-network") - 1 */
-                f = NGX_HTTP_CORS_ACRPN;
-                field = &view.request_private_network;
-                break;
-            }
-
-            if (header->hash != ngx_http_cors_fields[f].hash
-                || ngx_memcmp(header->lowcase_key,
-                              ngx_http_cors_fields[f].name.data, len)
-                   != 0)
-            {
-                continue;
-            }
-
-            if (field == NULL) {
-                if (acrh_count < NGX_HTTP_CORS_ACRH_SLOTS) {
+            case sizeof(NGX_HTTP_CORS_ACRH_NAME) - 1:
+                if (ngx_http_cors_is_field(header, NGX_HTTP_CORS_ACRH,
+                                           NGX_HTTP_CORS_ACRH_NAME)
+                    && acrh_count < NGX_HTTP_CORS_ACRH_SLOTS)
+                {
                     acrh[acrh_count].ptr = header->value.data;
                     acrh[acrh_count].len = header->value.len;
                     acrh_count++;
                 }
 
+                continue;
+
+            case sizeof(NGX_HTTP_CORS_ACRPN_NAME) - 1:
+                if (!ngx_http_cors_is_field(header, NGX_HTTP_CORS_ACRPN,
+                                            NGX_HTTP_CORS_ACRPN_NAME))
+                {
+                    continue;
+                }
+
+                field = &view.request_private_network;
+                break;
+
+            default:
                 continue;
             }
 
@@ -672,15 +677,68 @@ ngx_http_cors_scan_response_headers(ngx_http_request_t *r)
 
 
 static ngx_int_t
-ngx_http_cors_add_header(ngx_http_request_t *r, corsgate_header *header)
+ngx_http_cors_add_headers(ngx_http_request_t *r, corsgate_decision *decision,
+    ngx_str_t *vary)
 {
+    ngx_list_t       *list;
     ngx_table_elt_t  *h;
+    corsgate_header  *header, *end;
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
+    list = &r->headers_out.headers;
+    header = decision->headers;
+    end = header + decision->header_count;
+
+    /*
+     * Usually the response has no Vary of its own and the decision's
+     * headers fit in what is left of the list's last part (nginx makes
+     * room for 20 response headers at first): they are then written there
+     * directly and counted once, which saves a call to ngx_list_push() per
+     * header.
+     */
+
+    if (vary == NULL
+        && list->nalloc - list->last->nelts >= decision->header_count)
+    {
+        h = (ngx_table_elt_t *) list->last->elts + list->last->nelts;
+        list->last->nelts += decision->header_count;
+
+        for ( /* void */ ; header < end; header++) {
+            ngx_http_cors_set_header(h++, header);
+        }
+
+        return NGX_OK;
     }
 
+    for ( /* void */ ; header < end; header++) {
+
+        /* the engine spells its header names exactly as corsgate.h does */
+
+        if (vary != NULL
+            && header->name.len == sizeof("Vary") - 1
+            && ngx_memcmp(header->name.ptr, "Vary", sizeof("Vary") - 1) == 0)
+        {
+            if (ngx_http_cors_append_vary(r, vary, header) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            continue;
+        }
+
+        h = ngx_list_push(list);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_cors_set_header(h, header);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_inline void
+ngx_http_cors_set_header(ngx_table_elt_t *h, corsgate_header *header)
+{
     /*
      * Names are static data of the engine; values point into the policy,
      * which outlives every request of its cycle, or into this request's
@@ -696,8 +754,6 @@ ngx_http_cors_add_header(ngx_http_request_t *r, corsgate_header *header)
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-
-    return NGX_OK;
 }
 
 

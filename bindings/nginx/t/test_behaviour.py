@@ -5,6 +5,7 @@ and the log variables."""
 
 import http.server
 import os
+import re
 import threading
 
 import pytest
@@ -18,7 +19,8 @@ PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-
 
 class Upstream(http.server.BaseHTTPRequestHandler):
     """An application that answers CORS itself, permissively and wrongly,
-    and varies on Accept-Encoding (or on whatever ?vary= says)."""
+    and varies on Accept-Encoding (or on whatever ?vary= says; ?novary: not
+    at all). ?fill=N adds N headers X-Fill-0 ... X-Fill-<N-1>."""
 
     def do_GET(self):
         body = b"upstream\n"
@@ -28,8 +30,12 @@ class Upstream(http.server.BaseHTTPRequestHandler):
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Access-Control-Allow-Credentials", "true")
         self.send_header("access-control-expose-headers", "x-secret")
-        vary = "Origin" if "vary=origin" in self.path else "Accept-Encoding"
-        self.send_header("Vary", vary)
+        if "novary" not in self.path:
+            vary = "Origin" if "vary=origin" in self.path else "Accept-Encoding"
+            self.send_header("Vary", vary)
+        fill = re.search(r"fill=(\d+)", self.path)
+        for i in range(int(fill.group(1)) if fill else 0):
+            self.send_header(f"X-Fill-{i}", str(i))
         self.end_headers()
         self.wfile.write(body)
 
@@ -232,6 +238,22 @@ def test_upstream_vary_origin_is_not_repeated(nginx):
     r = nginx.request("GET", "/proxy/x?vary=origin", [("Origin", APP)])
     assert r.all("Vary") == ["Origin"]
     assert r.all("Access-Control-Allow-Origin") == [APP]
+
+
+@pytest.mark.parametrize("fill", range(8, 26))
+def test_many_upstream_headers(nginx, fill):
+    # nginx keeps response headers in parts of 20; the module writes its own
+    # into the last part when they fit and pushes them one by one when they
+    # do not: either way each lands once and the upstream's are all kept
+    r = nginx.request("GET", f"/proxy/x?novary&fill={fill}", [("Origin", APP)])
+    assert r.status == 200 and r.body == b"upstream\n"
+    fills = [[n, v] for n, v in r.headers if n.startswith("X-Fill-")]
+    assert fills == [[f"X-Fill-{i}", str(i)] for i in range(fill)]
+    assert r.cors() == [
+        ["Access-Control-Allow-Origin", APP],
+        ["Access-Control-Allow-Credentials", "true"],
+        ["Vary", "Origin"],
+    ]
 
 
 def test_preflight_answered_before_proxy_pass(nginx):
