@@ -10,7 +10,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::origin::{HostKind, Origin};
-use crate::table::{Fold, Table};
+use crate::table::{Exact, Table};
 
 /// How a `*.` rule constrains the port.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,9 +38,9 @@ pub(crate) enum Entry {
 
 #[derive(Clone, Debug)]
 pub(crate) struct OriginMatcher {
-    exact: Table,
-    any_port: Table,
-    suffixes: Table,
+    exact: Table<Exact>,
+    any_port: Table<Exact>,
+    suffixes: Table<Exact>,
     rules: Vec<Vec<WildRule>>,
     /// Bit `n` set when some suffix is `n` bytes long.
     suffix_lengths: [u64; 4],
@@ -55,8 +55,8 @@ impl OriginMatcher {
         let mut suffix_lengths = [0u64; 4];
         for e in entries {
             match e {
-                Entry::Exact(o) => exact.push((o, 0)),
-                Entry::AnyPort(o) => any_port.push((o, 0)),
+                Entry::Exact(o) => exact.push(o),
+                Entry::AnyPort(o) => any_port.push(o),
                 Entry::Subdomains { suffix, rule } => {
                     if let Some(word) = suffix_lengths.get_mut(suffix.len() / 64) {
                         *word |= 1 << (suffix.len() % 64);
@@ -75,16 +75,12 @@ impl OriginMatcher {
                 }
             }
         }
-        let suffixes = Table::new(
-            Fold::Exact,
-            suffix_keys
-                .into_iter()
-                .enumerate()
-                .map(|(i, k)| (k, u32::try_from(i).unwrap_or(u32::MAX))),
-        );
+        // The keys are distinct, so each one's position is its index in
+        // `rules`.
+        let suffixes = Table::new(suffix_keys);
         OriginMatcher {
-            exact: Table::new(Fold::Exact, exact),
-            any_port: Table::new(Fold::Exact, any_port),
+            exact: Table::new(exact),
+            any_port: Table::new(any_port),
             suffixes,
             rules,
             suffix_lengths,
@@ -121,7 +117,7 @@ impl OriginMatcher {
             let Some(i) = self.suffixes.get(suffix) else {
                 continue;
             };
-            let rules = self.rules.get(i as usize).map_or(&[][..], |r| &r[..]);
+            let rules = self.rules.get(i).map_or(&[][..], |r| &r[..]);
             if rules.iter().any(|r| r.admits(o)) {
                 return true;
             }

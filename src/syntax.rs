@@ -66,7 +66,7 @@ pub(crate) fn word(s: Option<&[u8]>) -> u64 {
 
 /// Bit 0x20 of every byte of `t` that is a lower-case ASCII letter.
 #[inline(always)]
-const fn lower_letter_bits(t: u64) -> u64 {
+pub(crate) const fn lower_letter_bits(t: u64) -> u64 {
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     let h = t & LOW7;
     // Per 7-bit lane: `h + 0x1F` reaches 0x80 from `a` up, `h + 0x05` from

@@ -1,203 +1,368 @@
-//! A compact open-addressing set of byte strings, built once per policy.
+//! A compact set of byte strings, built once per policy.
 //!
-//! Lookups cost one hash of the probe plus, on average, about one slot visit
-//! (the load factor is kept at or below one half), whatever the number of
-//! entries: this is what keeps a 1,000-origin policy as fast as a 1-origin
-//! one. Keys come from the policy, never from requests, so no request can
-//! lengthen a probe chain.
+//! Every slot holds what a lookup compares: a key's length and its first and
+//! last eight bytes, read as two words. For keys of up to 16 bytes (methods,
+//! header names) those decide equality inside the slot, with no pointer to
+//! follow; longer keys (origins) carry a hash of all their bytes instead of
+//! their last word and are compared in full once their slot matched. A
+//! probe is read into the same two words once; a case-insensitive set never
+//! folds it, but keeps with each key the bits a probe may flip (bit 0x20
+//! where the key has a letter).
+//!
+//! Sets of up to [`SCAN_MAX`] keys are scanned; larger ones are hashed with
+//! open addressing at a load factor of at most one half, so a lookup costs
+//! one hash and about one slot visit whatever the number of keys: this is
+//! what keeps a 1,000-origin policy as fast as a 1-origin one. Keys come
+//! from the policy, never from requests, so no request can lengthen a probe
+//! chain.
 
 use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::fmt::Debug;
 
-use crate::syntax::word;
+use crate::syntax::{eq_ignore_case_lower, lower_letter_bits, word};
 
-/// How keys are compared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Fold {
-    /// Byte-exact (origins, methods).
-    Exact,
-    /// ASCII case-insensitive (header names). Keys are stored lower-case.
-    AsciiCase,
+/// How a set compares keys.
+pub(crate) trait Fold {
+    /// What a slot keeps, besides the key's words, to compare a probe's
+    /// words with them.
+    type Care: Copy + Debug;
+    /// The `Care` of a stored key's words.
+    fn care(head: u64, tail: u64) -> Self::Care;
+    /// Whether a probe's words equal a stored key's.
+    fn same_words(key: [u64; 2], probe: [u64; 2], care: Self::Care) -> bool;
+    /// A word as the hash sees it: case variants of a key hash alike.
+    fn hash_word(w: u64) -> u64;
+    /// A key as it is stored.
+    fn store(key: Box<[u8]>) -> Box<[u8]>;
+    /// Whether `probe` equals the stored `key`, compared in full.
+    fn same(key: &[u8], probe: &[u8]) -> bool;
 }
 
-/// A set of byte strings mapping each to a `u32` payload.
-#[derive(Clone, Debug)]
-pub(crate) struct Table {
-    fold: Fold,
-    /// `slots[i]` is 0 when empty, else `1 + index` into `entries`.
-    slots: Box<[u32]>,
-    mask: usize,
-    entries: Vec<(Box<[u8]>, u32)>,
-    /// The length of the longest key: longer probes are rejected unhashed.
-    max_len: usize,
+/// Byte-exact keys (origins, methods).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Exact {}
+
+/// ASCII case-insensitive keys (header names), stored lower-case.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AsciiCase {}
+
+impl Fold for Exact {
+    type Care = ();
+
+    fn care(_: u64, _: u64) {}
+
+    #[inline(always)]
+    fn same_words(key: [u64; 2], probe: [u64; 2], _: ()) -> bool {
+        // Non-short-circuiting: two compares and one branch.
+        (key[0] == probe[0]) & (key[1] == probe[1])
+    }
+
+    #[inline(always)]
+    fn hash_word(w: u64) -> u64 {
+        w
+    }
+
+    fn store(key: Box<[u8]>) -> Box<[u8]> {
+        key
+    }
+
+    #[inline(always)]
+    fn same(key: &[u8], probe: &[u8]) -> bool {
+        let n = key.len();
+        if n != probe.len() {
+            return false;
+        }
+        if n < 8 {
+            return key == probe;
+        }
+        let whole = key
+            .chunks_exact(8)
+            .zip(probe.chunks_exact(8))
+            .all(|(x, y)| word(Some(x)) == word(Some(y)));
+        // The last word overlaps the previous one when `n` is not a
+        // multiple of 8.
+        whole && word(key.get(n - 8..)) == word(probe.get(n - 8..))
+    }
+}
+
+impl Fold for AsciiCase {
+    /// The bits of each word a probe must match: all but bit 0x20 of the
+    /// key's letters. Matching them is exactly ASCII case folding.
+    type Care = [u64; 2];
+
+    fn care(head: u64, tail: u64) -> [u64; 2] {
+        [!lower_letter_bits(head), !lower_letter_bits(tail)]
+    }
+
+    #[inline(always)]
+    fn same_words(key: [u64; 2], probe: [u64; 2], care: [u64; 2]) -> bool {
+        ((key[0] ^ probe[0]) & care[0]) | ((key[1] ^ probe[1]) & care[1]) == 0
+    }
+
+    #[inline(always)]
+    fn hash_word(w: u64) -> u64 {
+        // Not a case fold (it also maps CR to '-'), but case variants of a
+        // key agree on it, which is all a hash needs.
+        w | 0x2020_2020_2020_2020
+    }
+
+    fn store(key: Box<[u8]>) -> Box<[u8]> {
+        key.to_ascii_lowercase().into_boxed_slice()
+    }
+
+    #[inline(always)]
+    fn same(key: &[u8], probe: &[u8]) -> bool {
+        eq_ignore_case_lower(probe, key)
+    }
+}
+
+/// Sets of at most this many keys are scanned rather than hashed: a
+/// handful of slot compares costs less than hashing the probe.
+const SCAN_MAX: usize = 4;
+
+/// Keys longer than this are compared in full after their slot matched.
+const SLOT_DECIDES: usize = 16;
+
+/// No key is this long: the set is built without such keys, and a longer
+/// probe is rejected before any slot is read.
+const VACANT: u32 = u32::MAX;
+
+/// A key (or a probe) as slots compare it.
+#[derive(Clone, Copy, Debug)]
+struct Slot<C> {
+    /// Bytes `0..8` (all of a shorter key, zero-padded) and bytes
+    /// `len-8..len` of a key of 8 to 16 bytes; for a longer key, its
+    /// first eight bytes and a hash of all of them; for a key under 8
+    /// bytes, 0 in the second word.
+    words: [u64; 2],
+    /// The key's length; [`VACANT`] marks an empty slot.
+    len: u32,
+    /// The key's position among the set's distinct keys.
+    index: u32,
+    care: C,
+}
+
+/// `bytes` as two words, without a byte loop: whole words when there are
+/// eight or more bytes, else two overlapping half-words or, below four
+/// bytes, the first, middle and last byte. Overlapping reads put the same
+/// bytes in the same places, so OR-ing them is exact.
+#[inline(always)]
+fn words<F: Fold>(bytes: &[u8]) -> [u64; 2] {
+    let n = bytes.len();
+    if n > SLOT_DECIDES {
+        let head = word(bytes.get(..8));
+        let tail = word(bytes.get(n - 8..));
+        return [head, hash_long::<F>(n, head, tail, bytes)];
+    }
+    if n >= 8 {
+        [word(bytes.get(..8)), word(bytes.get(n - 8..))]
+    } else if n >= 4 {
+        let first = u64::from(half(bytes.get(..4)));
+        let last = u64::from(half(bytes.get(n - 4..)));
+        [first | last << (8 * (n - 4)), 0]
+    } else if n > 0 {
+        let at = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0)) << (8 * i);
+        [at(0) | at(n / 2) | at(n - 1), 0]
+    } else {
+        [0, 0]
+    }
+}
+
+/// Four bytes as a little-endian half-word; anything else reads as zero.
+#[inline(always)]
+fn half(s: Option<&[u8]>) -> u32 {
+    u32::from_le_bytes(s.and_then(|s| s.try_into().ok()).unwrap_or([0; 4]))
 }
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// Tables with at most this many keys are scanned rather than hashed.
-const SCAN_MAX: usize = 4;
 
 #[inline(always)]
 fn mix(h: u64, w: u64) -> u64 {
     (h ^ w).wrapping_mul(K).rotate_left(27)
 }
 
-/// Byte equality without a `memcmp` call: keys are short (origins, header
-/// names), so word-wise compares inline beat the call's set-up.
 #[inline(always)]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n < 8 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
-    }
-    let whole = a
-        .chunks_exact(8)
-        .zip(b.chunks_exact(8))
-        .all(|(x, y)| word(Some(x)) == word(Some(y)));
-    // The last word overlaps the previous one when `n` is not a multiple of 8.
-    whole && word(a.get(n - 8..)) == word(b.get(n - 8..))
-}
-
-/// A small multiply-rotate hash; quality only needs to spread policy keys.
-/// Keys of 8 bytes or more are read as whole words, the last one overlapping
-/// the previous, so no byte-by-byte tail or variable-length copy is needed.
-#[inline]
-fn hash(bytes: &[u8], fold: Fold) -> u64 {
-    // One copy per fold, so that the exact one carries no no-op masking.
-    match fold {
-        Fold::Exact => hash_masked::<0>(bytes),
-        Fold::AsciiCase => hash_masked::<0x2020_2020_2020_2020>(bytes),
-    }
-}
-
-#[inline(always)]
-fn hash_masked<const MASK: u64>(bytes: &[u8]) -> u64 {
-    let mask = MASK;
-    let n = bytes.len();
-    let mut h = (n as u64).wrapping_mul(K);
-    if n >= 8 {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            h = mix(h, word(Some(c)) | mask);
-        }
-        if !chunks.remainder().is_empty() {
-            h = mix(h, word(bytes.get(n - 8..)) | mask);
-        }
-    } else {
-        let mut w = 0u64;
-        for (i, &b) in bytes.iter().enumerate() {
-            w |= u64::from(b | (mask as u8)) << (8 * i);
-        }
-        h = mix(h, w);
-    }
+fn finish(mut h: u64) -> u64 {
     h ^= h >> 32;
     h = h.wrapping_mul(K);
     h ^ (h >> 29)
 }
 
-impl Table {
-    /// Builds the table. Duplicate keys keep the first payload.
-    pub(crate) fn new(fold: Fold, keys: impl IntoIterator<Item = (Box<[u8]>, u32)>) -> Table {
-        let mut entries: Vec<(Box<[u8]>, u32)> = Vec::new();
-        for (k, v) in keys {
-            let k = match fold {
-                Fold::Exact => k,
-                Fold::AsciiCase => k.to_ascii_lowercase().into_boxed_slice(),
+/// A small multiply-rotate hash of a long key (over 16 bytes) from all its
+/// words: origins share their first and last eight bytes (`https://`,
+/// `.com`). Quality only needs to spread policy keys.
+#[inline(always)]
+fn hash_long<F: Fold>(n: usize, head: u64, tail: u64, bytes: &[u8]) -> u64 {
+    let mut h = mix(
+        mix((n as u64).wrapping_mul(K), F::hash_word(head)),
+        F::hash_word(tail),
+    );
+    let mut at = 8;
+    while at + 8 < n {
+        h = mix(h, F::hash_word(word(bytes.get(at..at + 8))));
+        at += 8;
+    }
+    finish(h)
+}
+
+/// Where a hashed set starts looking for a key with these words.
+#[inline(always)]
+fn bucket<F: Fold>(len: usize, words: [u64; 2]) -> u64 {
+    if len > SLOT_DECIDES {
+        words[1]
+    } else {
+        finish(mix(
+            mix((len as u64).wrapping_mul(K), F::hash_word(words[0])),
+            F::hash_word(words[1]),
+        ))
+    }
+}
+
+/// A set of byte strings; a lookup answers with the key's position among
+/// the distinct keys, in the order they were given.
+#[derive(Clone, Debug)]
+pub(crate) struct Table<F: Fold> {
+    /// Scanned sets: the keys' slots, in order. Hashed sets: a power of two
+    /// at least twice the number of keys, vacant where unused.
+    slots: Box<[Slot<F::Care>]>,
+    hashed: bool,
+    mask: usize,
+    keys: Vec<Box<[u8]>>,
+    /// The length of the longest key: longer probes are rejected unread.
+    max_len: usize,
+}
+
+impl<F: Fold> Table<F> {
+    /// Builds the set. A repeated key keeps its first position; keys of
+    /// 4 GiB or more (which no policy can hold) are left out.
+    pub(crate) fn new(keys: impl IntoIterator<Item = Box<[u8]>>) -> Table<F> {
+        let mut distinct: Vec<Box<[u8]>> = Vec::new();
+        for k in keys {
+            let k = F::store(k);
+            if k.len() < VACANT as usize && !distinct.contains(&k) {
+                distinct.push(k);
+            }
+        }
+        let slot_of = |i: usize, k: &[u8]| {
+            let words = words::<F>(k);
+            let care = if k.len() > SLOT_DECIDES {
+                // The second word is a hash: compared exactly.
+                F::care(words[0], !0)
+            } else {
+                F::care(words[0], words[1])
             };
-            if !entries.iter().any(|(e, _)| *e == k) {
-                entries.push((k, v));
+            Slot {
+                words,
+                len: u32::try_from(k.len()).unwrap_or(VACANT),
+                index: u32::try_from(i).unwrap_or(VACANT),
+                care,
             }
-        }
-        let cap = (entries.len() * 2).next_power_of_two().max(8);
-        let mut slots = vec![0u32; cap].into_boxed_slice();
-        let mask = cap - 1;
-        for (i, (k, _)) in entries.iter().enumerate() {
-            let mut at = (hash(k, fold) as usize) & mask;
-            while slots.get(at).is_some_and(|&s| s != 0) {
-                at = (at + 1) & mask;
+        };
+        let hashed = distinct.len() > SCAN_MAX;
+        let slots: Box<[Slot<F::Care>]> = if hashed {
+            let cap = (distinct.len() * 2).next_power_of_two();
+            let vacant = Slot {
+                words: [0, 0],
+                len: VACANT,
+                index: VACANT,
+                care: F::care(0, 0),
+            };
+            let mut slots = vec![vacant; cap].into_boxed_slice();
+            for (i, k) in distinct.iter().enumerate() {
+                let slot = slot_of(i, k);
+                let mut at = (bucket::<F>(k.len(), slot.words) as usize) & (cap - 1);
+                while slots.get(at).is_some_and(|s| s.len != VACANT) {
+                    at = (at + 1) & (cap - 1);
+                }
+                if let Some(s) = slots.get_mut(at) {
+                    *s = slot;
+                }
             }
-            if let Some(s) = slots.get_mut(at) {
-                *s = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            }
-        }
-        let max_len = entries.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+            slots
+        } else {
+            distinct
+                .iter()
+                .enumerate()
+                .map(|(i, k)| slot_of(i, k))
+                .collect()
+        };
         Table {
-            fold,
+            mask: slots.len().saturating_sub(1),
             slots,
-            mask,
-            entries,
-            max_len,
+            hashed,
+            max_len: distinct.iter().map(|k| k.len()).max().unwrap_or(0),
+            keys: distinct,
         }
     }
 
-    /// The payload stored for `key`, if any.
-    #[inline]
-    pub(crate) fn get(&self, key: &[u8]) -> Option<u32> {
+    /// The position of `key` among the set's distinct keys, if it is one.
+    #[inline(always)]
+    pub(crate) fn get(&self, key: &[u8]) -> Option<usize> {
         if key.len() > self.max_len {
             return None;
         }
-        if self.entries.len() <= SCAN_MAX {
-            // Methods and request-header lists are a handful of keys: a
-            // length-filtered scan costs less than hashing the probe.
-            return self
-                .entries
-                .iter()
-                .find(|(k, _)| self.matches(k, key))
-                .map(|&(_, v)| v);
-        }
-        let mut at = (hash(key, self.fold) as usize) & self.mask;
+        let words = words::<F>(key);
+        // `key.len() <= max_len < VACANT`.
+        let len = key.len() as u32;
+        let slot = if self.hashed {
+            self.probe(len, words, key)?
+        } else {
+            self.slots.iter().find(|s| self.holds(s, len, words, key))?
+        };
+        Some(slot.index as usize)
+    }
+
+    /// Whether `slot` holds `key`, of length `len` read as `words`. A long
+    /// key's slot matches on its first word and hash only, so the match is
+    /// confirmed by comparing the whole key.
+    #[inline(always)]
+    fn holds(&self, slot: &Slot<F::Care>, len: u32, words: [u64; 2], key: &[u8]) -> bool {
+        slot.len == len
+            && F::same_words(slot.words, words, slot.care)
+            && (key.len() <= SLOT_DECIDES
+                || self
+                    .keys
+                    .get(slot.index as usize)
+                    .is_some_and(|k| F::same(k, key)))
+    }
+
+    /// The slot holding `key`, walking the chain from its bucket to the
+    /// first vacant slot (one exists: the load factor is at most one half).
+    #[inline]
+    fn probe(&self, len: u32, words: [u64; 2], key: &[u8]) -> Option<&Slot<F::Care>> {
+        let mut at = (bucket::<F>(key.len(), words) as usize) & self.mask;
         loop {
-            let slot = *self.slots.get(at)?;
-            let (k, v) = self.entries.get(slot.checked_sub(1)? as usize)?;
-            if self.matches(k, key) {
-                return Some(*v);
+            let slot = self.slots.get(at)?;
+            if self.holds(slot, len, words, key) {
+                return Some(slot);
+            }
+            if slot.len == VACANT {
+                return None;
             }
             at = (at + 1) & self.mask;
         }
     }
 
-    #[inline(always)]
-    fn matches(&self, k: &[u8], key: &[u8]) -> bool {
-        match self.fold {
-            Fold::Exact => same(k, key),
-            // Keys are stored lower-case and browsers send lower case:
-            // try the plain comparison first.
-            Fold::AsciiCase => same(k, key) || k.eq_ignore_ascii_case(key),
-        }
-    }
-
     /// Whether `key` is in the set.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn contains(&self, key: &[u8]) -> bool {
         self.get(key).is_some()
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub(crate) fn max_len(&self) -> usize {
-        self.max_len
+        self.keys.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
     use std::prelude::rust_2021::*;
 
-    fn table(fold: Fold, keys: &[&str]) -> Table {
-        Table::new(
-            fold,
-            keys.iter()
-                .enumerate()
-                .map(|(i, k)| (k.as_bytes().to_vec().into_boxed_slice(), i as u32)),
-        )
+    fn table<F: Fold>(keys: &[&[u8]]) -> Table<F> {
+        Table::new(keys.iter().map(|k| k.to_vec().into_boxed_slice()))
     }
 
     #[test]
@@ -205,10 +370,10 @@ mod tests {
         let keys: Vec<_> = (0..1000)
             .map(|i| format!("https://app{i}.example.net"))
             .collect();
-        let refs: Vec<&str> = keys.iter().map(|s| s.as_str()).collect();
-        let t = table(Fold::Exact, &refs);
+        let refs: Vec<&[u8]> = keys.iter().map(|s| s.as_bytes()).collect();
+        let t = table::<Exact>(&refs);
         for (i, k) in keys.iter().enumerate() {
-            assert_eq!(t.get(k.as_bytes()), Some(i as u32));
+            assert_eq!(t.get(k.as_bytes()), Some(i));
         }
         assert_eq!(t.get(b"https://app1000.example.net"), None);
         assert_eq!(t.get(b"https://APP1.example.net"), None);
@@ -217,23 +382,107 @@ mod tests {
 
     #[test]
     fn case_folded_lookups() {
-        let t = table(
-            Fold::AsciiCase,
-            &["Content-Type", "x-request-id", "authorization"],
-        );
-        assert!(t.contains(b"content-type"));
+        let t = table::<AsciiCase>(&[b"Content-Type", b"x-request-id", b"authorization"]);
+        assert_eq!(t.get(b"content-type"), Some(0));
         assert!(t.contains(b"CONTENT-TYPE"));
         assert!(t.contains(b"X-Request-Id"));
         assert!(!t.contains(b"x-request-i"));
         assert!(!t.contains(b"x-request-idd"));
+        // '-' (0x2D) and CR (0x0D) differ only in bit 0x20.
+        assert!(!t.contains(b"x\rrequest\rid"));
         assert_eq!(t.len(), 3);
-        assert_eq!(t.max_len(), "authorization".to_string().len());
+        assert!(!t.contains(b"authorization-x"));
+    }
+
+    #[test]
+    fn repeated_keys_keep_their_first_position() {
+        let t = table::<AsciiCase>(&[b"a", b"B", b"A", b"b", b"c"]);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.get(b"A"), Some(0));
+        assert_eq!(t.get(b"b"), Some(1));
+        assert_eq!(t.get(b"C"), Some(2));
     }
 
     #[test]
     fn empty_table() {
-        let t = table(Fold::Exact, &[]);
+        let t = table::<Exact>(&[]);
         assert!(!t.contains(b"a"));
         assert!(!t.contains(b""));
+    }
+
+    #[test]
+    fn the_empty_key() {
+        let t = table::<Exact>(&[b"", b"x"]);
+        assert_eq!(t.get(b""), Some(0));
+        assert_eq!(t.get(b"x"), Some(1));
+        assert_eq!(t.get(b"\0"), None);
+    }
+
+    /// Keys of every length from 0 to 40, scanned and hashed, against every
+    /// single-byte change of each: the slot form must tell them apart.
+    #[test]
+    fn every_length_and_every_byte_change() {
+        let keys: Vec<Vec<u8>> = (0..=40)
+            .map(|n: usize| (0..n).map(|i| b'a' + ((i * 7 + n) % 26) as u8).collect())
+            .collect();
+        for chunk in [&keys[..3], &keys[..]] {
+            let refs: Vec<&[u8]> = chunk.iter().map(|k| &k[..]).collect();
+            let exact = table::<Exact>(&refs);
+            let folded = table::<AsciiCase>(&refs);
+            for (i, k) in chunk.iter().enumerate() {
+                assert_eq!(exact.get(k), Some(i));
+                assert_eq!(folded.get(&k.to_ascii_uppercase()), Some(i));
+                for at in 0..k.len() {
+                    for b in 0..=255u8 {
+                        let mut m = k.clone();
+                        m[at] = b;
+                        let want = chunk.iter().position(|c| *c == m);
+                        assert_eq!(exact.get(&m), want, "{m:?}");
+                        let want = chunk.iter().position(|c| c.eq_ignore_ascii_case(&m));
+                        assert_eq!(folded.get(&m), want, "{m:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Lookups agree with a plain search of the key list, for sets on
+        /// both sides of the scan/hash threshold.
+        #[test]
+        fn agrees_with_a_plain_search(
+            keys in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(b"aAbB-_\r\xc1\xe1".to_vec()), 0..24),
+                0..12,
+            ),
+            probes in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(b"aAbB-_\r\xc1\xe1".to_vec()), 0..24),
+                0..12,
+            ),
+        ) {
+            let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+            let exact = table::<Exact>(&refs);
+            let folded = table::<AsciiCase>(&refs);
+            let mut distinct: Vec<&[u8]> = Vec::new();
+            let mut lower: Vec<Vec<u8>> = Vec::new();
+            for k in &refs {
+                if !distinct.contains(k) {
+                    distinct.push(k);
+                }
+                let l = k.to_ascii_lowercase();
+                if !lower.contains(&l) {
+                    lower.push(l);
+                }
+            }
+            for p in probes.iter().chain(keys.iter()) {
+                proptest::prop_assert_eq!(exact.get(p), distinct.iter().position(|k| k == p));
+                proptest::prop_assert_eq!(
+                    folded.get(p),
+                    lower.iter().position(|k| k.eq_ignore_ascii_case(p))
+                );
+            }
+        }
     }
 }

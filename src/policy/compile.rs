@@ -12,7 +12,7 @@ use super::pattern::{self, Pattern, PortRule};
 use super::{psl, Policy};
 use crate::matcher::{Entry, OriginMatcher, WildPort, WildRule};
 use crate::syntax::is_token;
-use crate::table::{Fold, Table};
+use crate::table::{AsciiCase, Exact, Table};
 
 /// The longest `max_age` accepted: Firefox's cap (Chromium caps at 7200).
 pub const MAX_MAX_AGE: i64 = 86_400;
@@ -89,6 +89,7 @@ pub(crate) fn compile(b: &PolicyBuilder) -> Result<Policy, BuildErrors> {
         any_method,
         methods,
         any_header,
+        authorization: headers.get(b"authorization"),
         headers,
         expose,
         max_age,
@@ -217,9 +218,9 @@ fn entry_for(p: &Pattern, scheme: &str, host: &str, subdomains: bool, port: &Por
     }
 }
 
-fn compile_methods(methods: &[String], errors: &mut Vec<BuildError>) -> (bool, Table) {
+fn compile_methods(methods: &[String], errors: &mut Vec<BuildError>) -> (bool, Table<Exact>) {
     let mut any = false;
-    let mut keys: Vec<(Box<[u8]>, u32)> = Vec::new();
+    let mut keys: Vec<Box<[u8]>> = Vec::new();
     for m in methods {
         if m == "*" {
             any = true;
@@ -246,14 +247,17 @@ fn compile_methods(methods: &[String], errors: &mut Vec<BuildError>) -> (bool, T
             .iter()
             .find(|n| n.eq_ignore_ascii_case(m))
             .map_or_else(|| m.clone(), |n| n.to_string());
-        keys.push((normalised.into_bytes().into_boxed_slice(), 0));
+        keys.push(normalised.into_bytes().into_boxed_slice());
     }
-    (any, Table::new(Fold::Exact, keys))
+    (any, Table::new(keys))
 }
 
-fn compile_request_headers(names: &[String], errors: &mut Vec<BuildError>) -> (bool, Table) {
+fn compile_request_headers(
+    names: &[String],
+    errors: &mut Vec<BuildError>,
+) -> (bool, Table<AsciiCase>) {
     let mut any = false;
-    let mut keys: Vec<(Box<[u8]>, u32)> = Vec::new();
+    let mut keys: Vec<Box<[u8]>> = Vec::new();
     for n in names {
         if n == "*" {
             any = true;
@@ -280,9 +284,9 @@ fn compile_request_headers(names: &[String], errors: &mut Vec<BuildError>) -> (b
             ));
             continue;
         }
-        keys.push((lower.into_bytes().into_boxed_slice(), 0));
+        keys.push(lower.into_bytes().into_boxed_slice());
     }
-    (any, Table::new(Fold::AsciiCase, keys))
+    (any, Table::new(keys))
 }
 
 fn compile_expose(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> Option<Box<[u8]>> {

@@ -14,10 +14,10 @@ pub use builder::{DeniedPreflight, Mode, PolicyBuilder};
 pub use compile::MAX_MAX_AGE;
 pub use error::{BuildError, BuildErrors, ErrorKind};
 
-use crate::acrh::NameSet;
+use crate::acrh::{is_authorization, NameSet};
 use crate::matcher::OriginMatcher;
 use crate::syntax::is_token;
-use crate::table::Table;
+use crate::table::{AsciiCase, Exact, Table};
 
 /// A validated, compiled, immutable CORS policy.
 ///
@@ -33,9 +33,11 @@ pub struct Policy {
     pub(crate) origins: OriginMatcher,
     pub(crate) credentials: bool,
     pub(crate) any_method: bool,
-    pub(crate) methods: Table,
+    pub(crate) methods: Table<Exact>,
     pub(crate) any_header: bool,
-    pub(crate) headers: Table,
+    pub(crate) headers: Table<AsciiCase>,
+    /// The position of `authorization` in `headers`, if it is listed.
+    pub(crate) authorization: Option<usize>,
     pub(crate) expose: Option<Box<[u8]>>,
     pub(crate) max_age: Option<Box<[u8]>>,
     pub(crate) private_network: bool,
@@ -73,20 +75,13 @@ impl Policy {
 }
 
 impl NameSet for Policy {
-    #[inline]
-    fn allows(&self, name: &[u8]) -> bool {
+    #[inline(always)]
+    fn allows(&self, name: &[u8]) -> Option<bool> {
         // Listed names are tokens, so a hit needs no syntax check; the
         // wildcard admits any token but `authorization`.
-        self.headers.contains(name)
-            || (self.any_header && is_token(name) && !name.eq_ignore_ascii_case(b"authorization"))
-    }
-
-    #[inline]
-    fn max_name_len(&self) -> usize {
-        if self.any_header {
-            usize::MAX
-        } else {
-            self.headers.max_len()
+        match self.headers.get(name) {
+            Some(i) => Some(Some(i) == self.authorization),
+            None => (self.any_header && is_token(name) && !is_authorization(name)).then_some(false),
         }
     }
 }
