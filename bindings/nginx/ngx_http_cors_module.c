@@ -446,9 +446,19 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    ctx = ngx_http_cors_decide(r, clcf);
-    if (ctx == NULL) {
-        return NGX_ERROR;
+    /*
+     * A preflight was decided in the rewrite phase: the decision is found
+     * here without calling ngx_http_cors_decide(), which would do the
+     * same check after its prologue.
+     */
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_cors_module);
+
+    if (ctx == NULL || ctx->policy != clcf->policy) {
+        ctx = ngx_http_cors_decide(r, clcf);
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     /*
