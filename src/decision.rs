@@ -84,6 +84,29 @@ impl<'a> Header<'a> {
     }
 }
 
+/// Where an evaluation writes its outcome, as the engine works it out.
+///
+/// [`Decision`] is the usual sink. A host that keeps a decision record of
+/// its own implements this trait to have that record filled in place, with
+/// no `Decision` in between and no copy out of one: the C ABI writes the
+/// caller's `corsgate_decision` this way (see
+/// [`Policy::evaluate_view_into`](crate::Policy::evaluate_view_into)).
+///
+/// For each evaluation the engine calls [`begin`](DecisionSink::begin)
+/// exactly once, first, then [`set_status`](DecisionSink::set_status) at
+/// most once and [`push`](DecisionSink::push) at most [`MAX_HEADERS`]
+/// times, in the order the headers are to be sent. A sink that is reused
+/// must forget everything from the previous evaluation in `begin`.
+pub trait DecisionSink<'a> {
+    /// Starts the outcome: its kind and reason (a request is allowed
+    /// exactly when the reason is [`Reason::Ok`]), no status, no headers.
+    fn begin(&mut self, kind: Kind, reason: Reason);
+    /// Sets the status the engine proposes (see [`Decision::status`]).
+    fn set_status(&mut self, status: u16);
+    /// Appends one response header.
+    fn push(&mut self, header: Header<'a>);
+}
+
 // Decisions are only built by the evaluator, which needs `alloc`.
 #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
 const EMPTY: Header<'static> = Header {
@@ -143,12 +166,6 @@ impl<'a> Decision<'a> {
     #[inline(always)]
     pub(crate) fn set_status(&mut self, status: u16) {
         self.status = status;
-    }
-
-    #[inline(always)]
-    pub(crate) fn clear_output(&mut self) {
-        self.len = 0;
-        self.status = 0;
     }
 
     /// The kind of request.
@@ -219,8 +236,27 @@ impl<'a> Decision<'a> {
     }
 }
 
-/// An empty `not_cors` decision (reason `no_origin`, no headers): a slot
-/// for [`Policy::evaluate_view_into`](crate::Policy::evaluate_view_into).
+impl<'a> DecisionSink<'a> for Decision<'a> {
+    #[inline(always)]
+    fn begin(&mut self, kind: Kind, reason: Reason) {
+        self.reset(kind, reason);
+    }
+
+    #[inline(always)]
+    fn set_status(&mut self, status: u16) {
+        Decision::set_status(self, status);
+    }
+
+    /// A push beyond [`MAX_HEADERS`] (which the engine never makes) is
+    /// dropped rather than panicking.
+    #[inline(always)]
+    fn push(&mut self, header: Header<'a>) {
+        Decision::push(self, header.name, header.value);
+    }
+}
+
+/// An empty `not_cors` decision (reason `no_origin`, no headers), to be
+/// filled by [`Policy::evaluate_view_into`](crate::Policy::evaluate_view_into).
 impl Default for Decision<'_> {
     #[inline]
     fn default() -> Self {

@@ -3,13 +3,13 @@
 //! Every input form becomes a [`RequestView`] first and `decide` is the only
 //! place where CORS semantics live.
 //!
-//! The decision is one value, created once per evaluation and filled in
-//! place (`&mut Decision`): a `Decision` is 400 bytes, and building one per
-//! branch made the compiler copy the chosen one out with a `memcpy` on every
-//! request.
+//! The outcome is written into a [`DecisionSink`] as it is worked out, once
+//! per evaluation: a `Decision` is 400 bytes, and building one per branch
+//! made the compiler copy the chosen one out with a `memcpy` on every
+//! request; a host with its own record (the C ABI) is written directly.
 
 use crate::acrh;
-use crate::decision::{names, Decision, Kind};
+use crate::decision::{names, Decision, DecisionSink, Header, Kind};
 use crate::origin;
 use crate::request::{Field, RequestView};
 use crate::scan::{scan_head, ScanError};
@@ -29,6 +29,35 @@ enum Acao<'a> {
     Echo(&'a [u8]),
 }
 
+/// Report-only mode: the kind and reason reach the sink, the status and
+/// the headers do not.
+struct Quiet<'s, S>(&'s mut S);
+
+impl<'a, S: DecisionSink<'a>> DecisionSink<'a> for Quiet<'_, S> {
+    #[inline(always)]
+    fn begin(&mut self, kind: Kind, reason: Reason) {
+        self.0.begin(kind, reason);
+    }
+
+    #[inline(always)]
+    fn set_status(&mut self, _: u16) {}
+
+    #[inline(always)]
+    fn push(&mut self, _: Header<'a>) {}
+}
+
+/// The outcome for a raw head that could not be framed.
+fn unframed<'a>(d: &mut impl DecisionSink<'a>, reason: Reason, status: u16) {
+    d.begin(Kind::NotCors, reason);
+    d.set_status(status);
+    push(d, names::VARY, VARY_ACTUAL);
+}
+
+#[inline(always)]
+fn push<'a>(d: &mut impl DecisionSink<'a>, name: &'static str, value: &'a [u8]) {
+    d.push(Header { name, value });
+}
+
 impl Policy {
     /// Evaluates a raw HTTP/1.x request head (request line, header lines,
     /// terminating empty line; anything after it is ignored).
@@ -37,18 +66,26 @@ impl Policy {
     /// `malformed_request` (proposed status 400) or `request_too_large`
     /// (431), and no CORS headers.
     pub fn evaluate_head<'a>(&'a self, head: &'a [u8]) -> Decision<'a> {
+        let mut d = Decision::default();
+        self.evaluate_head_into(head, &mut d);
+        d
+    }
+
+    /// Like [`evaluate_head`](Policy::evaluate_head), writing the outcome
+    /// into a [`DecisionSink`].
+    pub fn evaluate_head_into<'a>(&'a self, head: &'a [u8], out: &mut impl DecisionSink<'a>) {
         match scan_head(head) {
-            Ok(view) => self.evaluate_view(&view),
+            Ok(view) => self.evaluate_view_into(&view, out),
             Err(e) => {
                 let (reason, status) = match e {
                     ScanError::Malformed => (Reason::MalformedRequest, 400),
                     ScanError::TooLarge => (Reason::RequestTooLarge, 431),
                 };
-                let mut d = Decision::new(Kind::NotCors, reason);
-                d.set_status(status);
-                d.push(names::VARY, VARY_ACTUAL);
-                self.finish(&mut d);
-                d
+                if self.report_only {
+                    unframed(&mut Quiet(out), reason, status);
+                } else {
+                    unframed(out, reason, status);
+                }
             }
         }
     }
@@ -80,28 +117,24 @@ impl Policy {
         d
     }
 
-    /// Like [`evaluate_view`](Policy::evaluate_view), writing the decision
-    /// into `out`, whose previous contents are replaced. For hosts that
-    /// keep a decision slot of their own (the C ABI writes one straight into
-    /// the caller's struct): a [`Decision`] is about 400 bytes, and
-    /// returning one by value can cost a copy.
+    /// Like [`evaluate_view`](Policy::evaluate_view), writing the outcome
+    /// into `out` as it is worked out: a [`Decision`] the caller keeps (its
+    /// previous contents are replaced), or a host's own record through a
+    /// [`DecisionSink`]. A `Decision` is about 400 bytes, and returning one
+    /// by value, or copying one into another record, costs a copy on every
+    /// request.
     #[inline]
-    pub fn evaluate_view_into<'a>(&'a self, v: &RequestView<'a>, out: &mut Decision<'a>) {
-        out.reset(Kind::NotCors, Reason::NoOrigin);
-        self.decide(v, out);
-        self.finish(out);
+    pub fn evaluate_view_into<'a>(&'a self, v: &RequestView<'a>, out: &mut impl DecisionSink<'a>) {
+        if self.report_only {
+            self.decide(v, &mut Quiet(out));
+        } else {
+            self.decide(v, out);
+        }
     }
 
     /// Whether a bare `Origin` value would be admitted by this policy.
     pub fn origin_allowed(&self, origin: &[u8]) -> bool {
         self.match_origin(origin).is_ok()
-    }
-
-    #[inline(always)]
-    fn finish(&self, d: &mut Decision<'_>) {
-        if self.report_only {
-            d.clear_output();
-        }
     }
 
     fn vary_preflight(&self) -> &'static [u8] {
@@ -112,11 +145,12 @@ impl Policy {
         }
     }
 
-    /// Fills in `d`, which arrives as a fresh `not_cors`/`no_origin`.
+    /// Writes the outcome for `v` into `d`: `begin` once, on every path.
     #[inline(always)]
-    fn decide<'a>(&'a self, v: &RequestView<'a>, d: &mut Decision<'a>) {
+    fn decide<'a>(&'a self, v: &RequestView<'a>, d: &mut impl DecisionSink<'a>) {
         if !v.origin.is_present() {
-            d.push(names::VARY, VARY_ACTUAL);
+            d.begin(Kind::NotCors, Reason::NoOrigin);
+            push(d, names::VARY, VARY_ACTUAL);
             return;
         }
         let preflight = v.method == b"OPTIONS"
@@ -140,17 +174,17 @@ impl Policy {
         if preflight {
             self.preflight(v, acao, d);
         } else {
-            d.reset(Kind::Actual, Reason::Ok);
+            d.begin(Kind::Actual, Reason::Ok);
             self.push_origin(d, acao);
             if let Some(expose) = &self.expose {
-                d.push(names::EXPOSE_HEADERS, expose);
+                push(d, names::EXPOSE_HEADERS, expose);
             }
-            d.push(names::VARY, VARY_ACTUAL);
+            push(d, names::VARY, VARY_ACTUAL);
         }
     }
 
     #[inline(always)]
-    fn preflight<'a>(&'a self, v: &RequestView<'a>, acao: Acao<'a>, d: &mut Decision<'a>) {
+    fn preflight<'a>(&'a self, v: &RequestView<'a>, acao: Acao<'a>, d: &mut impl DecisionSink<'a>) {
         let Field::One(method) = v.request_method else {
             return self.deny(d, Kind::Preflight, Reason::MethodNotAllowed);
         };
@@ -180,53 +214,53 @@ impl Policy {
             return self.deny(d, Kind::Preflight, Reason::PrivateNetworkNotAllowed);
         }
 
-        d.reset(Kind::Preflight, Reason::Ok);
+        d.begin(Kind::Preflight, Reason::Ok);
         d.set_status(self.preflight_status);
         self.push_origin(d, acao);
         if let Some(m) = allow_methods {
-            d.push(names::ALLOW_METHODS, m);
+            push(d, names::ALLOW_METHODS, m);
         }
         if requested.any() {
             if self.any_header && !self.credentials && !requested.authorization {
-                d.push(names::ALLOW_HEADERS, b"*");
+                push(d, names::ALLOW_HEADERS, b"*");
             } else {
                 for (i, line) in v.request_headers.lines().iter().enumerate() {
                     if requested.lines_with_names & (1 << i) != 0 {
-                        d.push(names::ALLOW_HEADERS, line);
+                        push(d, names::ALLOW_HEADERS, line);
                     }
                 }
             }
         }
         if let Some(age) = &self.max_age {
-            d.push(names::MAX_AGE, age);
+            push(d, names::MAX_AGE, age);
         }
         if private_network {
-            d.push(names::ALLOW_PRIVATE_NETWORK, b"true");
+            push(d, names::ALLOW_PRIVATE_NETWORK, b"true");
         }
-        d.push(names::VARY, self.vary_preflight());
+        push(d, names::VARY, self.vary_preflight());
     }
 
     #[inline(always)]
-    fn push_origin<'a>(&self, d: &mut Decision<'a>, acao: Acao<'a>) {
+    fn push_origin<'a>(&self, d: &mut impl DecisionSink<'a>, acao: Acao<'a>) {
         match acao {
-            Acao::Star => d.push(names::ALLOW_ORIGIN, b"*"),
-            Acao::Echo(o) => d.push(names::ALLOW_ORIGIN, o),
+            Acao::Star => push(d, names::ALLOW_ORIGIN, b"*"),
+            Acao::Echo(o) => push(d, names::ALLOW_ORIGIN, o),
         }
         if self.credentials {
-            d.push(names::ALLOW_CREDENTIALS, b"true");
+            push(d, names::ALLOW_CREDENTIALS, b"true");
         }
     }
 
     #[inline(always)]
-    fn deny(&self, d: &mut Decision<'_>, kind: Kind, reason: Reason) {
-        d.reset(kind, reason);
+    fn deny<'a>(&self, d: &mut impl DecisionSink<'a>, kind: Kind, reason: Reason) {
+        d.begin(kind, reason);
         if kind == Kind::Preflight {
             if !self.forward_denied {
                 d.set_status(403);
             }
-            d.push(names::VARY, self.vary_preflight());
+            push(d, names::VARY, self.vary_preflight());
         } else {
-            d.push(names::VARY, VARY_ACTUAL);
+            push(d, names::VARY, VARY_ACTUAL);
         }
     }
 

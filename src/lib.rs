@@ -89,7 +89,7 @@ mod table;
 
 #[cfg(feature = "alloc")]
 pub use acrh::{MAX_ACRH_ELEMENTS, MAX_ACRH_EMPTY_ELEMENTS, MAX_ACRH_OWS_BYTES};
-pub use decision::{names, Decision, Header, Kind, MAX_HEADERS};
+pub use decision::{names, Decision, DecisionSink, Header, Kind, MAX_HEADERS};
 pub use origin::{MAX_HOST_BYTES, MAX_ORIGIN_BYTES, MAX_SCHEME_BYTES};
 #[cfg(feature = "alloc")]
 pub use policy::{

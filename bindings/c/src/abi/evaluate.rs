@@ -2,7 +2,7 @@
 
 use core::ptr::{self, addr_of, NonNull};
 
-use corsgate_engine::{Decision, Field, RequestView};
+use corsgate_engine::{DecisionSink, Field, Header, Kind, Reason, RequestView};
 
 use super::boundary::{corsgate_result, guard};
 use super::decision::{corsgate_decision, CORSGATE_MAX_HEADERS};
@@ -54,39 +54,76 @@ pub struct corsgate_view {
     pub request_headers_count: usize,
 }
 
-/// Stores a decision in the caller's output.
-///
-/// # Safety
-///
-/// `out` is valid for writing one `corsgate_decision`. (It is non-NULL and
-/// aligned by construction: it comes from `required_out`.)
-#[inline(always)]
-unsafe fn publish(out: NonNull<corsgate_decision>, decision: &Decision<'_>) {
-    // Field by field, and only the counted headers: building a whole
-    // `corsgate_decision` first and copying it costs a 400-byte memcpy on
-    // every request, for entries the caller must not read anyway.
-    let p = out.as_ptr();
-    let headers = decision.headers();
-    let count = headers.len().min(CORSGATE_MAX_HEADERS);
-    // SAFETY: `p` is non-NULL and aligned (`NonNull` from `required_out`)
-    // and writable for one `corsgate_decision` (this function's
-    // precondition). `addr_of_mut!` makes field pointers without creating
-    // references to memory C may have left uninitialised, and `write`
-    // neither reads nor drops the old contents (plain data). Header `i` is
-    // written for `i < count <= CORSGATE_MAX_HEADERS`, inside the array.
-    unsafe {
-        ptr::addr_of_mut!((*p).kind).write(decision.kind() as u8);
-        ptr::addr_of_mut!((*p).allowed).write(decision.allowed());
-        ptr::addr_of_mut!((*p).reason).write(decision.reason() as u8);
-        ptr::addr_of_mut!((*p).status).write(decision.status());
-        ptr::addr_of_mut!((*p).header_count).write(count);
-        let dst = ptr::addr_of_mut!((*p).headers).cast::<corsgate_header>();
-        for (i, h) in headers.iter().take(count).enumerate() {
-            dst.add(i).write(corsgate_header {
-                name: corsgate_slice::from_bytes(h.name.as_bytes()),
-                value: corsgate_slice::from_bytes(h.value),
-            });
+/// Writes an outcome straight into the caller's `corsgate_decision`, as the
+/// engine works it out: no `Decision` in between, no 400-byte copy out of
+/// one, and only the headers the caller may read are written.
+struct Publisher {
+    out: NonNull<corsgate_decision>,
+    count: usize,
+}
+
+impl Publisher {
+    /// # Safety
+    ///
+    /// `out` is valid for writing one `corsgate_decision` for as long as
+    /// the publisher lives. (It is non-NULL and aligned by construction: it
+    /// comes from `required_out`.)
+    unsafe fn new(out: NonNull<corsgate_decision>) -> Publisher {
+        Publisher { out, count: 0 }
+    }
+
+    /// Stores the header count: the last write of an evaluation.
+    fn finish(self) {
+        let p = self.out.as_ptr();
+        // SAFETY: `p` is writable for one `corsgate_decision` (`new`'s
+        // precondition); `addr_of_mut!` makes a field pointer without
+        // creating a reference to memory C may have left uninitialised, and
+        // `write` neither reads nor drops the old contents (plain data).
+        unsafe { ptr::addr_of_mut!((*p).header_count).write(self.count) };
+    }
+}
+
+impl<'a> DecisionSink<'a> for Publisher {
+    #[inline(always)]
+    fn begin(&mut self, kind: Kind, reason: Reason) {
+        let p = self.out.as_ptr();
+        self.count = 0;
+        // SAFETY: as in `finish`: field pointers into memory writable for
+        // one `corsgate_decision`, written without reading.
+        unsafe {
+            ptr::addr_of_mut!((*p).kind).write(kind as u8);
+            ptr::addr_of_mut!((*p).allowed).write(reason == Reason::Ok);
+            ptr::addr_of_mut!((*p).reason).write(reason as u8);
+            ptr::addr_of_mut!((*p).status).write(0);
         }
+    }
+
+    #[inline(always)]
+    fn set_status(&mut self, status: u16) {
+        let p = self.out.as_ptr();
+        // SAFETY: as in `finish`.
+        unsafe { ptr::addr_of_mut!((*p).status).write(status) };
+    }
+
+    #[inline(always)]
+    fn push(&mut self, header: Header<'a>) {
+        if self.count >= CORSGATE_MAX_HEADERS {
+            // The engine never pushes more (`DecisionSink`'s contract).
+            return;
+        }
+        let p = self.out.as_ptr();
+        // SAFETY: as in `finish`; entry `count < CORSGATE_MAX_HEADERS` is
+        // inside the array.
+        unsafe {
+            ptr::addr_of_mut!((*p).headers)
+                .cast::<corsgate_header>()
+                .add(self.count)
+                .write(corsgate_header {
+                    name: corsgate_slice::from_bytes(header.name.as_bytes()),
+                    value: corsgate_slice::from_bytes(header.value),
+                });
+        }
+        self.count += 1;
     }
 }
 
@@ -123,9 +160,10 @@ pub unsafe extern "C" fn corsgate_evaluate_head(
         // above); the borrow ends with the call (C keeps only the pointers
         // in the decision, which the header tells it not to outlive `head`).
         let head = unsafe { input_bytes(head, head_len) }?;
-        let decision = policy.evaluate_head(head);
         // SAFETY: `decision_out` is writable (the `# Safety` section above).
-        unsafe { publish(out, &decision) };
+        let mut publisher = unsafe { Publisher::new(out) };
+        policy.evaluate_head_into(head, &mut publisher);
+        publisher.finish();
         Ok(())
     })
 }
@@ -173,10 +211,10 @@ pub unsafe extern "C" fn corsgate_evaluate_headers(
             let (name, value) = unsafe { (h.name.as_bytes()?, h.value.as_bytes()?) };
             view.add_header(name, value);
         }
-        let mut decision = Decision::default();
-        policy.evaluate_view_into(&view, &mut decision);
         // SAFETY: `decision_out` is writable (the `# Safety` section above).
-        unsafe { publish(out, &decision) };
+        let mut publisher = unsafe { Publisher::new(out) };
+        policy.evaluate_view_into(&view, &mut publisher);
+        publisher.finish();
         Ok(())
     })
 }
@@ -272,10 +310,10 @@ pub unsafe extern "C" fn corsgate_evaluate_view(
             view.request_method = field(addr_of!((*v).request_method))?;
             view.request_private_network = field(addr_of!((*v).request_private_network))?;
         }
-        let mut decision = Decision::default();
-        policy.evaluate_view_into(&view, &mut decision);
         // SAFETY: `decision_out` is writable (the `# Safety` section above).
-        unsafe { publish(out, &decision) };
+        let mut publisher = unsafe { Publisher::new(out) };
+        policy.evaluate_view_into(&view, &mut publisher);
+        publisher.finish();
         Ok(())
     })
 }
