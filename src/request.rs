@@ -17,7 +17,13 @@ pub const MAX_ACRH_LINES: usize = 4;
 pub const MAX_ACRH_BYTES: usize = 2048;
 
 /// `s` without at most `max` OWS bytes on each side.
+#[inline(always)]
 fn trim_ows_bounded(s: &[u8], max: usize) -> &[u8] {
+    if let (Some(&first), Some(&last)) = (s.first(), s.last()) {
+        if !is_ows(first) && !is_ows(last) {
+            return s;
+        }
+    }
     let lead = s.iter().take(max).take_while(|&&b| is_ows(b)).count();
     let s = s.get(lead..).unwrap_or(&[]);
     let trail = s.iter().rev().take(max).take_while(|&&b| is_ows(b)).count();
