@@ -191,10 +191,11 @@ impl Policy {
         let allow_methods: Option<&'a [u8]> = if matches!(method, b"GET" | b"HEAD" | b"POST") {
             // CORS-safelisted: the browser needs no Access-Control-Allow-Methods.
             None
+        } else if self.methods.contains(method) {
+            // Listed methods are tokens: a hit proves the syntax.
+            Some(method)
         } else if !is_token(method) {
             return self.deny(d, Kind::Preflight, Reason::MethodNotAllowed);
-        } else if self.methods.contains(method) {
-            Some(method)
         } else if self.any_method {
             Some(if self.credentials { method } else { b"*" })
         } else {

@@ -306,12 +306,16 @@ impl<F: Fold> Table<F> {
         let words = words::<F>(key);
         // `key.len() <= max_len < VACANT`.
         let len = key.len() as u32;
-        let slot = if self.hashed {
-            self.probe(len, words, key)?
-        } else {
-            self.slots.iter().find(|s| self.holds(s, len, words, key))?
-        };
-        Some(slot.index as usize)
+        if self.hashed {
+            return self.probe(len, words, key).map(|s| s.index as usize);
+        }
+        // A plain loop: `Iterator::find` here was left out of line.
+        for slot in self.slots.iter() {
+            if self.holds(slot, len, words, key) {
+                return Some(slot.index as usize);
+            }
+        }
+        None
     }
 
     /// Whether `slot` holds `key`, of length `len` read as `words`. A long
