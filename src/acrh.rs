@@ -38,6 +38,12 @@ pub(crate) trait NameSet {
     /// removed; it may hold any bytes, and a name that is not a token must
     /// not be allowed.
     fn allows(&self, name: &[u8]) -> Option<bool>;
+
+    /// If `list` starts with a listed name followed by a comma or the end
+    /// of `list`, that name's length and whether it is `authorization`;
+    /// `None` otherwise (the first element may still be allowed, by the
+    /// wildcard or once its whitespace is trimmed).
+    fn leading_name(&self, list: &[u8]) -> Option<(usize, bool)>;
 }
 
 /// One element of a list, its optional whitespace removed.
@@ -69,6 +75,23 @@ pub(crate) fn check(lines: &FieldLines<'_>, allowed: &impl NameSet) -> Option<Re
     for (i, line) in lines.iter().enumerate() {
         let mut rest: &[u8] = line;
         loop {
+            // Browsers send listed names and nothing else: such an element
+            // is found without cutting it first.
+            if let Some((len, authorization)) = allowed.leading_name(rest) {
+                names += 1;
+                if names > MAX_ACRH_ELEMENTS {
+                    return None;
+                }
+                out.authorization |= authorization;
+                out.lines_with_names |= 1 << i;
+                match rest.get(len + 1..) {
+                    Some(tail) => {
+                        rest = tail;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
             let (element, next) = match find_comma(rest) {
                 Some(at) => (rest.get(..at).unwrap_or(&[]), rest.get(at + 1..)),
                 None => (rest, None),
@@ -203,6 +226,13 @@ mod tests {
         fn allows(&self, name: &[u8]) -> Option<bool> {
             self.admits(name)
                 .then(|| name.eq_ignore_ascii_case(b"authorization"))
+        }
+        fn leading_name(&self, list: &[u8]) -> Option<(usize, bool)> {
+            let first = list.split(|&b| b == b',').next()?;
+            self.0
+                .iter()
+                .any(|n| n.as_bytes().eq_ignore_ascii_case(first))
+                .then(|| (first.len(), first.eq_ignore_ascii_case(b"authorization")))
         }
     }
 

@@ -232,6 +232,8 @@ pub(crate) struct Table<F: Fold> {
     keys: Vec<Box<[u8]>>,
     /// The length of the longest key: longer probes are rejected unread.
     max_len: usize,
+    /// Bit `n` set when some key is `n` bytes long (`n < 64`).
+    lengths: u64,
 }
 
 impl<F: Fold> Table<F> {
@@ -293,6 +295,10 @@ impl<F: Fold> Table<F> {
             slots,
             hashed,
             max_len: distinct.iter().map(|k| k.len()).max().unwrap_or(0),
+            lengths: distinct
+                .iter()
+                .filter(|k| k.len() < 64)
+                .fold(0, |bits, k| bits | 1 << k.len()),
             keys: distinct,
         }
     }
@@ -347,6 +353,32 @@ impl<F: Fold> Table<F> {
             }
             at = (at + 1) & self.mask;
         }
+    }
+
+    /// If `list` starts with a key followed by a comma or the end of
+    /// `list`, that key's position and length.
+    ///
+    /// Only the key lengths the set has (below 64) are tried, shortest
+    /// first, and a length is looked up only when a comma or the end
+    /// follows it: the first that can is the first element's own length,
+    /// since keys hold no comma. This finds the element without searching
+    /// for its comma. A `None` says nothing: the caller cuts the element
+    /// itself.
+    #[inline(always)]
+    pub(crate) fn leading(&self, list: &[u8]) -> Option<(usize, usize)> {
+        let n = list.len();
+        let mut lengths = self.lengths;
+        if n < 63 {
+            lengths &= (2 << n) - 1;
+        }
+        while lengths != 0 {
+            let len = lengths.trailing_zeros() as usize;
+            lengths &= lengths - 1;
+            if len == n || list.get(len) == Some(&b',') {
+                return self.get(list.get(..len)?).map(|i| (i, len));
+            }
+        }
+        None
     }
 
     /// Whether `key` is in the set.
@@ -462,7 +494,7 @@ mod tests {
                 0..12,
             ),
             probes in proptest::collection::vec(
-                proptest::collection::vec(proptest::sample::select(b"aAbB-_\r\xc1\xe1".to_vec()), 0..24),
+                proptest::collection::vec(proptest::sample::select(b"aAbB-_,\r\xc1\xe1".to_vec()), 0..24),
                 0..12,
             ),
         ) {
@@ -486,6 +518,23 @@ mod tests {
                     folded.get(p),
                     lower.iter().position(|k| k.eq_ignore_ascii_case(p))
                 );
+                // `leading` finds exactly the first element of a list when
+                // it is a key, whatever follows it.
+                for rest in [&b""[..], b",", b",a", b"a,b", b",,"] {
+                    let list = [&p[..], rest].concat();
+                    let first = list.split(|&b| b == b',').next().unwrap_or(&[]);
+                    proptest::prop_assert_eq!(
+                        exact.leading(&list),
+                        distinct.iter().position(|k| *k == first).map(|i| (i, first.len()))
+                    );
+                    proptest::prop_assert_eq!(
+                        folded.leading(&list),
+                        lower
+                            .iter()
+                            .position(|k| k.eq_ignore_ascii_case(first))
+                            .map(|i| (i, first.len()))
+                    );
+                }
             }
         }
     }

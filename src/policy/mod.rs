@@ -84,6 +84,13 @@ impl NameSet for Policy {
             None => (self.any_header && is_token(name) && !is_authorization(name)).then_some(false),
         }
     }
+
+    #[inline(always)]
+    fn leading_name(&self, list: &[u8]) -> Option<(usize, bool)> {
+        self.headers
+            .leading(list)
+            .map(|(i, len)| (len, Some(i) == self.authorization))
+    }
 }
 
 #[cfg(test)]
