@@ -356,17 +356,32 @@ impl<F: Fold> Table<F> {
     }
 
     /// If `list` starts with a key followed by a comma or the end of
-    /// `list`, that key's position and length.
+    /// `list`, that key's position and length. For sets whose keys hold no
+    /// comma (header names).
     ///
-    /// Only the key lengths the set has (below 64) are tried, shortest
-    /// first, and a length is looked up only when a comma or the end
-    /// follows it: the first that can is the first element's own length,
-    /// since keys hold no comma. This finds the element without searching
-    /// for its comma. A `None` says nothing: the caller cuts the element
+    /// The element is found without searching for its comma: only the key
+    /// lengths the set has (below 64) are tried, shortest first, and a
+    /// length is looked up only when a comma or the end follows it. The
+    /// first that can is the first element's own length, since keys hold
+    /// no comma. A `None` says nothing more: the caller cuts the element
     /// itself.
     #[inline(always)]
     pub(crate) fn leading(&self, list: &[u8]) -> Option<(usize, usize)> {
         let n = list.len();
+        if !self.hashed && self.max_len <= SLOT_DECIDES {
+            // A few short keys: each slot is tried where its own length
+            // ends, so no length is tried twice.
+            for slot in self.slots.iter() {
+                let len = slot.len as usize;
+                if len == n || list.get(len) == Some(&b',') {
+                    let head = list.get(..len).unwrap_or(&[]);
+                    if F::same_words(slot.words, words::<F>(head), slot.care) {
+                        return Some((slot.index as usize, len));
+                    }
+                }
+            }
+            return None;
+        }
         let mut lengths = self.lengths;
         if n < 63 {
             lengths &= (2 << n) - 1;
