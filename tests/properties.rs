@@ -354,6 +354,59 @@ fn origin_values<'a>(headers: &'a [(&str, Vec<u8>)]) -> Vec<&'a [u8]> {
 
 // -------------------------------------------------------------- properties
 
+/// A `DecisionSink` that records every call, checking the call order the
+/// trait promises as it goes.
+#[derive(Default)]
+struct Recorder {
+    calls: Vec<Call>,
+    statuses: usize,
+    headers: usize,
+}
+
+#[derive(Debug, PartialEq)]
+enum Call {
+    Begin(corsgate::Kind, corsgate::Reason),
+    Status(u16),
+    Header(&'static str, Vec<u8>),
+}
+
+impl<'a> corsgate::DecisionSink<'a> for Recorder {
+    fn begin(&mut self, kind: corsgate::Kind, reason: corsgate::Reason) {
+        assert!(self.calls.is_empty(), "begin after {:?}", self.calls);
+        self.calls.push(Call::Begin(kind, reason));
+    }
+
+    fn set_status(&mut self, status: u16) {
+        assert!(!self.calls.is_empty(), "status before begin");
+        self.statuses += 1;
+        assert!(self.statuses <= 1, "status set twice");
+        self.calls.push(Call::Status(status));
+    }
+
+    fn push(&mut self, header: corsgate::Header<'a>) {
+        assert!(!self.calls.is_empty(), "header before begin");
+        self.headers += 1;
+        assert!(self.headers <= corsgate::MAX_HEADERS, "too many headers");
+        self.calls
+            .push(Call::Header(header.name, header.value.to_vec()));
+    }
+}
+
+/// The calls a `Recorder` would see for `d`: a status of 0 is a status
+/// never set, and the engine sets the status before any header.
+fn recorded(d: &Decision<'_>) -> Vec<Call> {
+    let mut calls = vec![Call::Begin(d.kind(), d.reason())];
+    if d.status() != 0 {
+        calls.push(Call::Status(d.status()));
+    }
+    calls.extend(
+        d.headers()
+            .iter()
+            .map(|h| Call::Header(h.name, h.value.to_vec())),
+    );
+    calls
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -437,6 +490,25 @@ proptest! {
         prop_assert_eq!(slot, from_view, "reused slot, policy {}", &policies()[p].0);
         let checked = check_invariants(policy, &origin_values(&headers), &from_list);
         prop_assert!(checked.is_ok(), "{:?}", checked);
+    }
+
+    /// A host's own `DecisionSink` is called as the trait promises (`begin`
+    /// once and first, the status at most once, at most `MAX_HEADERS`
+    /// headers) and receives exactly what a `Decision` holds, from the view
+    /// and from the raw head.
+    #[test]
+    fn a_host_sink_receives_the_decision(p in policy_index(), (m, headers) in request(head_safe_value())) {
+        let policy = &policies()[p].1;
+        let pairs: Vec<(&[u8], &[u8])> = headers.iter().map(|(n, v)| (n.as_bytes(), &v[..])).collect();
+        let view = RequestView::from_headers(m.as_bytes(), pairs.iter().copied());
+        let want = policy.evaluate_view(&view);
+        let mut sink = Recorder::default();
+        policy.evaluate_view_into(&view, &mut sink);
+        prop_assert_eq!(&sink.calls, &recorded(&want), "view, policy {}", &policies()[p].0);
+        let raw = head(m, &headers);
+        let mut sink = Recorder::default();
+        policy.evaluate_head_into(&raw, &mut sink);
+        prop_assert_eq!(&sink.calls, &recorded(&policy.evaluate_head(&raw)), "head, policy {}", &policies()[p].0);
     }
 
     /// P6–P9 on arbitrary header values (CR, LF, NUL, obs-text included):
