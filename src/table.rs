@@ -3,11 +3,12 @@
 //! Every slot holds what a lookup compares: a key's length and its first and
 //! last eight bytes, read as two words. For keys of up to 16 bytes (methods,
 //! header names) those decide equality inside the slot, with no pointer to
-//! follow; longer keys (origins) carry a hash of all their bytes instead of
-//! their last word and are compared in full once their slot matched. A
-//! probe is read into the same two words once; a case-insensitive set never
-//! folds it, but keeps with each key the bits a probe may flip (bit 0x20
-//! where the key has a letter).
+//! follow; longer keys (origins) are compared in full once their slot
+//! matched, and in a hashed set carry a hash of all their bytes instead of
+//! their last word (origins share their ends). A probe is read into the
+//! same two words once; a case-insensitive set never folds it, but keeps
+//! with each key the bits a probe may flip (bit 0x20 where the key has a
+//! letter).
 //!
 //! Sets of up to [`SCAN_MAX`] keys are scanned; larger ones are hashed with
 //! open addressing at a load factor of at most one half, so a lookup costs
@@ -77,13 +78,17 @@ impl Fold for Exact {
         if n < 8 {
             return key == probe;
         }
-        let whole = key
-            .chunks_exact(8)
-            .zip(probe.chunks_exact(8))
-            .all(|(x, y)| word(Some(x)) == word(Some(y)));
+        // A plain loop: the iterator version's `zip` was left out of line.
+        let mut at = 0;
+        while at + 8 < n {
+            if word(key.get(at..at + 8)) != word(probe.get(at..at + 8)) {
+                return false;
+            }
+            at += 8;
+        }
         // The last word overlaps the previous one when `n` is not a
         // multiple of 8.
-        whole && word(key.get(n - 8..)) == word(probe.get(n - 8..))
+        word(key.get(n - 8..)) == word(probe.get(n - 8..))
     }
 }
 
@@ -133,9 +138,9 @@ const VACANT: u32 = u32::MAX;
 #[derive(Clone, Copy, Debug)]
 struct Slot<C> {
     /// Bytes `0..8` (all of a shorter key, zero-padded) and bytes
-    /// `len-8..len` of a key of 8 to 16 bytes; for a longer key, its
-    /// first eight bytes and a hash of all of them; for a key under 8
-    /// bytes, 0 in the second word.
+    /// `len-8..len` of a key of 8 bytes or more, except that a longer key
+    /// than 16 bytes in a hashed set has a hash of all its bytes in the
+    /// second word; for a key under 8 bytes, 0 in the second word.
     words: [u64; 2],
     /// The key's length; [`VACANT`] marks an empty slot.
     len: u32,
@@ -147,11 +152,13 @@ struct Slot<C> {
 /// `bytes` as two words, without a byte loop: whole words when there are
 /// eight or more bytes, else two overlapping half-words or, below four
 /// bytes, the first, middle and last byte. Overlapping reads put the same
-/// bytes in the same places, so OR-ing them is exact.
+/// bytes in the same places, so OR-ing them is exact. In a hashed set, a
+/// long key's second word is its hash; a scanned set compares its last
+/// eight bytes instead and saves hashing the probe.
 #[inline(always)]
-fn words<F: Fold>(bytes: &[u8]) -> [u64; 2] {
+fn words<F: Fold>(bytes: &[u8], hashed: bool) -> [u64; 2] {
     let n = bytes.len();
-    if n > SLOT_DECIDES {
+    if n > SLOT_DECIDES && hashed {
         let head = word(bytes.get(..8));
         let tail = word(bytes.get(n - 8..));
         return [head, hash_long::<F>(n, head, tail, bytes)];
@@ -247,9 +254,10 @@ impl<F: Fold> Table<F> {
                 distinct.push(k);
             }
         }
+        let hashed = distinct.len() > SCAN_MAX;
         let slot_of = |i: usize, k: &[u8]| {
-            let words = words::<F>(k);
-            let care = if k.len() > SLOT_DECIDES {
+            let words = words::<F>(k, hashed);
+            let care = if hashed && k.len() > SLOT_DECIDES {
                 // The second word is a hash: compared exactly.
                 F::care(words[0], !0)
             } else {
@@ -262,7 +270,6 @@ impl<F: Fold> Table<F> {
                 care,
             }
         };
-        let hashed = distinct.len() > SCAN_MAX;
         let slots: Box<[Slot<F::Care>]> = if hashed {
             let cap = (distinct.len() * 2).next_power_of_two();
             let vacant = Slot {
@@ -309,7 +316,7 @@ impl<F: Fold> Table<F> {
         if key.len() > self.max_len {
             return None;
         }
-        let words = words::<F>(key);
+        let words = words::<F>(key, self.hashed);
         // `key.len() <= max_len < VACANT`.
         let len = key.len() as u32;
         if self.hashed {
@@ -325,8 +332,8 @@ impl<F: Fold> Table<F> {
     }
 
     /// Whether `slot` holds `key`, of length `len` read as `words`. A long
-    /// key's slot matches on its first word and hash only, so the match is
-    /// confirmed by comparing the whole key.
+    /// key's slot matches on its end words or its hash only, so the match
+    /// is confirmed by comparing the whole key.
     #[inline(always)]
     fn holds(&self, slot: &Slot<F::Care>, len: u32, words: [u64; 2], key: &[u8]) -> bool {
         slot.len == len
@@ -368,6 +375,11 @@ impl<F: Fold> Table<F> {
     #[inline(always)]
     pub(crate) fn leading(&self, list: &[u8]) -> Option<(usize, usize)> {
         let n = list.len();
+        if list.first() == Some(&b',') && self.lengths & 1 == 0 {
+            // An empty element (`a,,b`) and no empty key: in a run of
+            // commas every length would find one after it.
+            return None;
+        }
         if !self.hashed && self.max_len <= SLOT_DECIDES {
             // A few short keys: each slot is tried where its own length
             // ends, so no length is tried twice.
@@ -375,7 +387,7 @@ impl<F: Fold> Table<F> {
                 let len = slot.len as usize;
                 if len == n || list.get(len) == Some(&b',') {
                     let head = list.get(..len).unwrap_or(&[]);
-                    if F::same_words(slot.words, words::<F>(head), slot.care) {
+                    if F::same_words(slot.words, words::<F>(head, false), slot.care) {
                         return Some((slot.index as usize, len));
                     }
                 }
