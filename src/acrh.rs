@@ -70,20 +70,14 @@ pub(crate) fn check(lines: &FieldLines<'_>, allowed: &impl NameSet) -> Option<Re
     if lines.iter().map(|l| l.len()).sum::<usize>() > MAX_ACRH_BYTES {
         return None;
     }
-    let mut out = Requested::default();
-    let (mut names, mut empties) = (0usize, 0usize);
+    let mut tally = Tally::default();
     for (i, line) in lines.iter().enumerate() {
         let mut rest: &[u8] = line;
         loop {
             // Browsers send listed names and nothing else: such an element
             // is found without cutting it first.
             if let Some((len, authorization)) = allowed.leading_name(rest) {
-                names += 1;
-                if names > MAX_ACRH_ELEMENTS {
-                    return None;
-                }
-                out.authorization |= authorization;
-                out.lines_with_names |= 1 << i;
+                tally.name(i, authorization)?;
                 match rest.get(len + 1..) {
                     Some(tail) => {
                         rest = tail;
@@ -97,20 +91,8 @@ pub(crate) fn check(lines: &FieldLines<'_>, allowed: &impl NameSet) -> Option<Re
                 None => (rest, None),
             };
             match trim(element) {
-                Element::Name(name) => {
-                    names += 1;
-                    if names > MAX_ACRH_ELEMENTS {
-                        return None;
-                    }
-                    out.authorization |= allowed.allows(name)?;
-                    out.lines_with_names |= 1 << i;
-                }
-                Element::Empty => {
-                    empties += 1;
-                    if empties > MAX_ACRH_EMPTY_ELEMENTS {
-                        return None;
-                    }
-                }
+                Element::Name(name) => tally.name(i, allowed.allows(name)?)?,
+                Element::Empty => tally.empty()?,
                 Element::Refused => return None,
             }
             match next {
@@ -119,7 +101,33 @@ pub(crate) fn check(lines: &FieldLines<'_>, allowed: &impl NameSet) -> Option<Re
             }
         }
     }
-    Some(out)
+    Some(tally.out)
+}
+
+/// What the elements seen so far asked for, and how many there were.
+#[derive(Default)]
+struct Tally {
+    out: Requested,
+    names: usize,
+    empties: usize,
+}
+
+impl Tally {
+    /// One allowed name on line `line`; `None` past [`MAX_ACRH_ELEMENTS`].
+    #[inline(always)]
+    fn name(&mut self, line: usize, authorization: bool) -> Option<()> {
+        self.names += 1;
+        self.out.authorization |= authorization;
+        self.out.lines_with_names |= 1 << line;
+        (self.names <= MAX_ACRH_ELEMENTS).then_some(())
+    }
+
+    /// One empty element; `None` past [`MAX_ACRH_EMPTY_ELEMENTS`].
+    #[inline(always)]
+    fn empty(&mut self) -> Option<()> {
+        self.empties += 1;
+        (self.empties <= MAX_ACRH_EMPTY_ELEMENTS).then_some(())
+    }
 }
 
 /// `element` without its optional whitespace, which may be at most
