@@ -61,8 +61,11 @@ pub(crate) fn parse(s: &[u8]) -> Option<Origin<'_>> {
         return None;
     }
     let authority = rest.strip_prefix(b"://")?;
-    let (host, port) = split_host_port(authority)?;
-    let host_kind = classify_host(host)?;
+    let (host, port, host_kind) = if authority.first() == Some(&b'[') {
+        split_ipv6(authority)?
+    } else {
+        split_name(authority)?
+    };
     if let Some(p) = port {
         if !is_port(p) || default_port(scheme) == Some(p) {
             return None;
@@ -122,22 +125,79 @@ fn is_scheme(s: &[u8]) -> bool {
     }
 }
 
-/// Splits `host[:port]`, where an IPv6 host keeps its brackets.
-fn split_host_port(authority: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
-    let host_end = if authority.first() == Some(&b'[') {
-        authority.iter().position(|&b| b == b']')? + 1
-    } else {
-        authority
-            .iter()
-            .position(|&b| b == b':')
-            .unwrap_or(authority.len())
-    };
+/// A bracketed IPv6 authority, `[address][:port]`; the host keeps its
+/// brackets.
+fn split_ipv6(authority: &[u8]) -> Option<(&[u8], Option<&[u8]>, HostKind)> {
+    let host_end = authority.iter().position(|&b| b == b']')? + 1;
     let (host, rest) = authority.split_at_checked(host_end)?;
+    let inner = host.strip_prefix(b"[")?.strip_suffix(b"]")?;
+    if !is_canonical_ipv6(inner) {
+        return None;
+    }
+    Some((host, port_after(rest)?, HostKind::Ipv6))
+}
+
+/// What follows a host: nothing, or `:` and a port (checked later).
+fn port_after(rest: &[u8]) -> Option<Option<&[u8]>> {
     match rest.split_first() {
-        None => Some((host, None)),
-        Some((b':', port)) => Some((host, Some(port))),
+        None => Some(None),
+        Some((b':', port)) => Some(Some(port)),
         Some(_) => None,
     }
+}
+
+/// A domain or IPv4 authority, `host[:port]`. One pass finds where the
+/// host ends and checks it as a domain: lower-case ASCII labels of
+/// `[a-z0-9-_]`, none empty or over 63 bytes, at most one trailing dot.
+/// Every dotted quad passes that check too and is then validated as one.
+fn split_name(authority: &[u8]) -> Option<(&[u8], Option<&[u8]>, HostKind)> {
+    let end = name_end(authority)?;
+    let (host, rest) = authority.split_at_checked(end)?;
+    if host.is_empty() || host.len() > MAX_HOST_BYTES {
+        return None;
+    }
+    let port = port_after(rest)?;
+    // WHATWG: a host whose last label is numeric is parsed as IPv4 and
+    // re-serialized as a dotted quad, so any other numeric spelling
+    // (`127.1`, `0x7f.0.0.1`, `2130706433`, a trailing dot) never reaches us
+    // from a browser.
+    let body = host.strip_suffix(b".").unwrap_or(host);
+    let last_label = match body.iter().rposition(|&b| b == b'.') {
+        Some(dot) => body.get(dot + 1..).unwrap_or(&[]),
+        None => body,
+    };
+    // (An upper-case `0X` never gets here: labels are lower-case.)
+    let numeric_tail = !last_label.is_empty()
+        && (last_label.iter().all(u8::is_ascii_digit) || last_label.starts_with(b"0x"));
+    if numeric_tail {
+        return is_dotted_quad(host).then_some((host, port, HostKind::Ipv4));
+    }
+    Some((host, port, HostKind::Domain))
+}
+
+/// Where a domain or IPv4 host ends in `authority` (at a `:` or the end),
+/// if every label so far is 1 to 63 bytes of `[a-z0-9-_]`: an empty label
+/// (`a..b`, a leading dot) or any other byte is no host at all, neither a
+/// domain nor a dotted quad.
+#[inline]
+fn name_end(authority: &[u8]) -> Option<usize> {
+    let mut label = 0usize;
+    for (i, &b) in authority.iter().enumerate() {
+        // Label bytes first: nearly every byte is one.
+        if class(b) & DOMAIN != 0 {
+            if label >= MAX_LABEL_BYTES {
+                return None;
+            }
+            label += 1;
+            continue;
+        }
+        match b {
+            b'.' if label != 0 => label = 0,
+            b':' => return Some(i),
+            _ => return None,
+        }
+    }
+    Some(authority.len())
 }
 
 /// A port as a browser serializes it: 1–65535, no sign, no leading zero.
@@ -153,52 +213,6 @@ pub(crate) fn is_port(p: &[u8]) -> bool {
         v = v * 10 + u32::from(b - b'0');
     }
     (1..=65535).contains(&v)
-}
-
-fn classify_host(host: &[u8]) -> Option<HostKind> {
-    if let Some(inner) = host.strip_prefix(b"[") {
-        let inner = inner.strip_suffix(b"]")?;
-        return is_canonical_ipv6(inner).then_some(HostKind::Ipv6);
-    }
-    if host.is_empty() || host.len() > MAX_HOST_BYTES {
-        return None;
-    }
-    // WHATWG: a host whose last label is numeric is parsed as IPv4 and
-    // re-serialized as a dotted quad, so any other numeric spelling
-    // (`127.1`, `0x7f.0.0.1`, `2130706433`, a trailing dot) never reaches us
-    // from a browser.
-    let body = host.strip_suffix(b".").unwrap_or(host);
-    let last_label = match body.iter().rposition(|&b| b == b'.') {
-        Some(dot) => body.get(dot + 1..).unwrap_or(&[]),
-        None => body,
-    };
-    let numeric_tail = !last_label.is_empty()
-        && (last_label.iter().all(u8::is_ascii_digit)
-            || last_label.starts_with(b"0x")
-            || last_label.starts_with(b"0X"));
-    if numeric_tail {
-        return is_dotted_quad(host).then_some(HostKind::Ipv4);
-    }
-    is_domain(host).then_some(HostKind::Domain)
-}
-
-/// Lower-case ASCII labels of `[a-z0-9-_]`, at most one trailing dot.
-fn is_domain(host: &[u8]) -> bool {
-    let body = host.strip_suffix(b".").unwrap_or(host);
-    let mut label = 0usize;
-    for &b in body {
-        if b == b'.' {
-            if label == 0 {
-                return false;
-            }
-            label = 0;
-        } else if class(b) & DOMAIN != 0 && label < MAX_LABEL_BYTES {
-            label += 1;
-        } else {
-            return false;
-        }
-    }
-    label != 0
 }
 
 fn is_dotted_quad(host: &[u8]) -> bool {
