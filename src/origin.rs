@@ -125,9 +125,13 @@ fn is_scheme(s: &[u8]) -> bool {
     }
 }
 
+/// An authority split: the host, the port if one is given, and the host's
+/// kind.
+type Authority<'a> = (&'a [u8], Option<&'a [u8]>, HostKind);
+
 /// A bracketed IPv6 authority, `[address][:port]`; the host keeps its
 /// brackets.
-fn split_ipv6(authority: &[u8]) -> Option<(&[u8], Option<&[u8]>, HostKind)> {
+fn split_ipv6(authority: &[u8]) -> Option<Authority<'_>> {
     let host_end = authority.iter().position(|&b| b == b']')? + 1;
     let (host, rest) = authority.split_at_checked(host_end)?;
     let inner = host.strip_prefix(b"[")?.strip_suffix(b"]")?;
@@ -150,7 +154,7 @@ fn port_after(rest: &[u8]) -> Option<Option<&[u8]>> {
 /// host ends and checks it as a domain: lower-case ASCII labels of
 /// `[a-z0-9-_]`, none empty or over 63 bytes, at most one trailing dot.
 /// Every dotted quad passes that check too and is then validated as one.
-fn split_name(authority: &[u8]) -> Option<(&[u8], Option<&[u8]>, HostKind)> {
+fn split_name(authority: &[u8]) -> Option<Authority<'_>> {
     let end = name_end(authority)?;
     let (host, rest) = authority.split_at_checked(end)?;
     if host.is_empty() || host.len() > MAX_HOST_BYTES {
