@@ -97,6 +97,36 @@ impl<'a> Header<'a> {
 /// most once and [`push`](DecisionSink::push) at most [`MAX_HEADERS`]
 /// times, in the order the headers are to be sent. A sink that is reused
 /// must forget everything from the previous evaluation in `begin`.
+///
+/// ```
+/// use corsgate::{DecisionSink, Header, Kind, Policy, Reason, RequestView};
+///
+/// /// Keeps the header lines only, as a host that writes them out would.
+/// struct Lines(Vec<String>);
+///
+/// impl<'a> DecisionSink<'a> for Lines {
+///     fn begin(&mut self, _: Kind, _: Reason) {
+///         self.0.clear();
+///     }
+///     fn set_status(&mut self, _: u16) {}
+///     fn push(&mut self, h: Header<'a>) {
+///         self.0.push(format!("{}: {}", h.name, h.value_str()));
+///     }
+/// }
+///
+/// let policy = Policy::from_toml(r#"origins = ["https://app.example.com"]"#)
+///     .expect("valid policy");
+/// let view = RequestView::from_headers(
+///     b"GET",
+///     [(&b"origin"[..], &b"https://app.example.com"[..])],
+/// );
+/// let mut lines = Lines(Vec::new());
+/// policy.evaluate_view_into(&view, &mut lines);
+/// assert_eq!(
+///     lines.0,
+///     ["Access-Control-Allow-Origin: https://app.example.com", "Vary: Origin"]
+/// );
+/// ```
 pub trait DecisionSink<'a> {
     /// Starts the outcome: its kind and reason (a request is allowed
     /// exactly when the reason is [`Reason::Ok`]), no status, no headers.
