@@ -4,7 +4,7 @@
 //! end up as a [`RequestView`], and only a view is ever evaluated: the forms
 //! cannot drift apart.
 
-use crate::syntax::{eq_ignore_case_lower, is_ows, trim_ows};
+use crate::syntax::{eq_ignore_case_lower, is_ows, ows_free_ends, trim_ows};
 
 /// How many `Access-Control-Request-Headers` field lines are kept. Browsers
 /// send one; intermediaries occasionally split a list in two. A request with
@@ -19,10 +19,8 @@ pub const MAX_ACRH_BYTES: usize = 2048;
 /// `s` without at most `max` OWS bytes on each side.
 #[inline(always)]
 fn trim_ows_bounded(s: &[u8], max: usize) -> &[u8] {
-    if let (Some(&first), Some(&last)) = (s.first(), s.last()) {
-        if !is_ows(first) && !is_ows(last) {
-            return s;
-        }
+    if ows_free_ends(s) {
+        return s;
     }
     let lead = s.iter().take(max).take_while(|&&b| is_ows(b)).count();
     let s = s.get(lead..).unwrap_or(&[]);

@@ -32,14 +32,8 @@ import policies  # tests/, this script's directory
 # Far above the allocations of one call (a few tens): a bound, not a guess.
 MAX_START = 1000
 
-ORIGIN = b"https://app.example.com"
-PREFLIGHT = [
-    (b"host", b"api.example.com"),
-    (b"origin", ORIGIN),
-    (b"access-control-request-method", b"PUT"),
-    (b"access-control-request-headers", b"content-type,x-request-id"),
-    (b"accept", b"*/*"),
-]
+ORIGIN, PREFLIGHT = policies.ORIGIN, policies.PREFLIGHT
+
 # 20 CORS fields: past the stack array (8), then past its first heap
 # array (16), so both the allocation and the reallocation can fail.
 HOSTILE = [(b"origin", ORIGIN), (b"access-control-request-method", b"PUT")] + [

@@ -1,6 +1,6 @@
-"""The policy most tests share, as a plain function: the conftest fixture
-and the allocation-failure child process (which runs outside pytest) both
-build it from here."""
+"""The policy and the request most tests share, as plain values: the
+conftest fixture, the backend tests and the allocation-failure child
+process (which runs outside pytest) all take them from here."""
 
 from __future__ import annotations
 
@@ -18,3 +18,15 @@ def app_policy() -> corsgate.Policy:
         credentials=True,
         max_age=600,
     )
+
+
+ORIGIN = b"https://app.example.com"
+
+# An allowed preflight for app_policy(), as an ASGI server lists it.
+PREFLIGHT = [
+    (b"host", b"api.example.com"),
+    (b"origin", ORIGIN),
+    (b"access-control-request-method", b"PUT"),
+    (b"access-control-request-headers", b"content-type,x-request-id"),
+    (b"accept", b"*/*"),
+]

@@ -20,21 +20,13 @@ import pytest
 import corsgate
 from corsgate import _backend, _policy
 
+from policies import ORIGIN, PREFLIGHT
 from test_memory import rss_bytes
 
 needs_extension = pytest.mark.skipif(
     corsgate.BACKEND != "extension",
     reason="compares the extension with ctypes; covered by the extension run",
 )
-
-ORIGIN = b"https://app.example.com"
-PREFLIGHT = [
-    (b"host", b"api.example.com"),
-    (b"origin", ORIGIN),
-    (b"access-control-request-method", b"PUT"),
-    (b"access-control-request-headers", b"content-type,x-request-id"),
-    (b"accept", b"*/*"),
-]
 
 
 def test_backend_follows_the_environment() -> None:
