@@ -2,16 +2,28 @@
 /*
  * ngx_http_cors_module: CORS for nginx, decided by the corsgate engine.
  *
- * The module has three parts:
+ * The module has four parts:
  *
  *   configuration  directives at http, server and location level; the
  *                  policy of a level (a TOML file or inline directives) is
  *                  compiled once, while the configuration is read, and is
  *                  shared by every level that inherits it;
- *   rewrite phase  answers preflights before "return", "auth_basic",
- *                  "proxy_pass" and the content handler can see them;
+ *   rewrite phase  decides a preflight first, so that the location's
+ *                  "rewrite", "return" and "if" never see one the module
+ *                  answers;
+ *   access phase   answers it after "limit_conn", "limit_req" and
+ *                  "allow"/"deny", and before "auth_basic", "auth_request"
+ *                  and the content handler ("proxy_pass"): a browser sends
+ *                  no credentials with a preflight;
  *   header filter  adds the engine's headers to every response of the
- *                  location, nginx's own error pages included.
+ *                  location, nginx's own error pages included, after
+ *                  "add_header" and other header filters had their say.
+ *
+ * That order takes two nginx modules, placed by the "config" file: the
+ * access-phase handler belongs to ngx_http_cors_module, which sits just
+ * before ngx_http_access_module; the header filter and the rewrite-phase
+ * handler belong to ngx_http_cors_filter_module, which sits just before
+ * ngx_http_headers_filter_module.
  *
  * Each request is evaluated once (one call into corsgate); the decision is
  * kept in the request context and its header values, which point into the
@@ -76,6 +88,7 @@ typedef struct {
 typedef struct {
     /* the policy the decision was made with */
     const corsgate_policy      *policy;
+
     corsgate_decision           decision;
 } ngx_http_cors_ctx_t;
 
@@ -85,6 +98,10 @@ typedef char *(*ngx_http_cors_slot_pt)(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 static ngx_int_t ngx_http_cors_rewrite_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cors_preaccess_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cors_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cors_preflight_status(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cors_answer_preflight(ngx_http_request_t *r);
 static ngx_int_t ngx_http_cors_send_preflight(ngx_http_request_t *r,
     ngx_uint_t status);
 static ngx_int_t ngx_http_cors_header_filter(ngx_http_request_t *r);
@@ -92,6 +109,8 @@ static ngx_http_cors_ctx_t *ngx_http_cors_decide(ngx_http_request_t *r,
     ngx_http_cors_loc_conf_t *clcf);
 static ngx_str_t *ngx_http_cors_scan_response_headers(ngx_http_request_t *r);
 static ngx_int_t ngx_http_cors_add_headers(ngx_http_request_t *r,
+    corsgate_decision *decision, ngx_str_t *vary);
+static ngx_int_t ngx_http_cors_add_vary(ngx_http_request_t *r,
     corsgate_decision *decision, ngx_str_t *vary);
 static ngx_inline void ngx_http_cors_set_header(ngx_table_elt_t *h,
     corsgate_header *header);
@@ -140,6 +159,7 @@ static void *ngx_http_cors_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_cors_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_cors_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_cors_filter_init(ngx_conf_t *cf);
 
 
 #define NGX_HTTP_CORS_DENIED_REJECT   0
@@ -288,6 +308,37 @@ ngx_module_t  ngx_http_cors_module = {
 };
 
 
+static ngx_http_module_t  ngx_http_cors_filter_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_cors_filter_init,             /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_cors_filter_module = {
+    NGX_MODULE_V1,
+    &ngx_http_cors_filter_module_ctx,      /* module context */
+    NULL,                                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
 #define NGX_HTTP_CORS_VAR_DECISION  0
 #define NGX_HTTP_CORS_VAR_REASON    1
 #define NGX_HTTP_CORS_VAR_KIND      2
@@ -358,43 +409,143 @@ static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_int_t
 ngx_http_cors_rewrite_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                   status;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    status = ngx_http_cors_preflight_status(r);
+
+    if (status == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (status == 0) {
+        return NGX_DECLINED;
+    }
+
+    /*
+     * A preflight the module answers skips the rest of the location's
+     * rewrite phase, as it did when it was answered here: "return",
+     * "rewrite", "if" and "set" (whose handlers run after this one) never
+     * see it.  It is answered in the access phase, so that rate limits
+     * and IP rules apply to it like to any other request.  Every handler
+     * of a phase has "next" set to the first handler of the next phase.
+     */
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
+    r->phase_handler = cmcf->phase_engine.handlers[r->phase_handler].next - 1;
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_cors_preaccess_handler(ngx_http_request_t *r)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    /*
+     * With "satisfy any", a client that "allow"/"deny" refuses may still
+     * pass through "auth_basic" or "auth_request", which a preflight never
+     * has to: the IP rules alone refuse no preflight, and once they grant
+     * access nginx skips the rest of the access phase, this module's
+     * handler included.  Such a location answers preflights here, after
+     * "limit_conn" and "limit_req".
+     */
+
+    if (r->method != NGX_HTTP_OPTIONS) {
+        return NGX_DECLINED;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->satisfy != NGX_HTTP_SATISFY_ANY) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_cors_answer_preflight(r);
+}
+
+
+static ngx_int_t
+ngx_http_cors_access_handler(ngx_http_request_t *r)
+{
+    /*
+     * Runs after "allow"/"deny" (which answered 403 to a client they
+     * refuse) and before "auth_basic" and "auth_request".
+     */
+
+    return ngx_http_cors_answer_preflight(r);
+}
+
+
+/*
+ * The status the module answers this request with when it is a preflight
+ * the module answers itself; 0 when the location answers it (not a
+ * preflight, a denied preflight the policy forwards, report-only mode),
+ * NGX_ERROR when no memory was left.
+ */
+
+static ngx_int_t
+ngx_http_cors_preflight_status(ngx_http_request_t *r)
+{
     ngx_http_cors_ctx_t       *ctx;
     ngx_http_cors_loc_conf_t  *clcf;
 
     /*
      * Only an OPTIONS request can be a preflight; everything else is
-     * decided in the header filter, so that requests that never reach this
-     * phase (a server-level "return", a 400) are decided too and each
-     * request still costs one evaluation.
+     * decided in the header filter, so that requests that never reach
+     * these phases (a server-level "return", a 400) are decided too and
+     * each request still costs one evaluation.
      */
 
     if (r->method != NGX_HTTP_OPTIONS || r != r->main) {
-        return NGX_DECLINED;
+        return 0;
     }
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_cors_module);
 
     if (!clcf->enable || clcf->policy == NULL) {
-        return NGX_DECLINED;
+        return 0;
     }
 
     ctx = ngx_http_cors_decide(r, clcf);
     if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->decision.kind != CORSGATE_KIND_PREFLIGHT) {
+        return 0;
+    }
+
+    return ctx->decision.status;
+}
+
+
+static ngx_int_t
+ngx_http_cors_answer_preflight(ngx_http_request_t *r)
+{
+    ngx_int_t  status;
+
+    status = ngx_http_cors_preflight_status(r);
+
+    if (status == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /*
-     * status 0: not a preflight, a denied preflight the policy forwards,
-     * or report-only mode; the application answers
-     */
-
-    if (ctx->decision.kind != CORSGATE_KIND_PREFLIGHT
-        || ctx->decision.status == 0)
-    {
+    if (status == 0) {
         return NGX_DECLINED;
     }
 
-    return ngx_http_cors_send_preflight(r, ctx->decision.status);
+    /*
+     * NGX_OK would tell the phase's checker to go on to the next phase:
+     * the request is finalized here, as a content handler's would be, and
+     * NGX_DONE stops the phase engine.
+     */
+
+    ngx_http_finalize_request(r, ngx_http_cors_send_preflight(r, status));
+
+    return NGX_DONE;
 }
 
 
@@ -475,6 +626,24 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
     /* one pass over the response's own headers, before ours are added */
 
     vary = ngx_http_cors_scan_response_headers(r);
+
+    /*
+     * A preflight that is not answered with a 2xx status fails in the
+     * browser whatever its headers say.  Such a response (a 403 from
+     * "deny", a 503 from "limit_req") gets only the decision's Vary: the
+     * client learns nothing about the policy.
+     */
+
+    if (ctx->decision.kind == CORSGATE_KIND_PREFLIGHT
+        && (r->headers_out.status < NGX_HTTP_OK
+            || r->headers_out.status >= NGX_HTTP_SPECIAL_RESPONSE))
+    {
+        if (ngx_http_cors_add_vary(r, &ctx->decision, vary) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_next_header_filter(r);
+    }
 
     if (ngx_http_cors_add_headers(r, &ctx->decision, vary) != NGX_OK) {
         return NGX_ERROR;
@@ -740,6 +909,42 @@ ngx_http_cors_add_headers(ngx_http_request_t *r, corsgate_decision *decision,
         }
 
         ngx_http_cors_set_header(h, header);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cors_add_vary(ngx_http_request_t *r, corsgate_decision *decision,
+    ngx_str_t *vary)
+{
+    ngx_table_elt_t  *h;
+    corsgate_header  *header, *end;
+
+    header = decision->headers;
+    end = header + decision->header_count;
+
+    for ( /* void */ ; header < end; header++) {
+
+        if (header->name.len != sizeof("Vary") - 1
+            || ngx_memcmp(header->name.ptr, "Vary", sizeof("Vary") - 1) != 0)
+        {
+            continue;
+        }
+
+        if (vary != NULL) {
+            return ngx_http_cors_append_vary(r, vary, header);
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_cors_set_header(h, header);
+
+        return NGX_OK;
     }
 
     return NGX_OK;
@@ -1532,10 +1737,44 @@ ngx_http_cors_init(ngx_conf_t *cf)
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     /*
-     * Handlers of one phase run in reverse order of registration, and this
-     * module's postconfiguration runs after the rewrite module's: the
-     * preflight handler therefore runs before the location's "rewrite",
-     * "return" and "if", and before the access phase ("auth_basic").
+     * Handlers of one phase run in reverse order of registration, and
+     * modules register in the order of nginx's module list, where "config"
+     * puts this module just before ngx_http_access_module and after the
+     * auth modules: the preaccess handler runs after "limit_conn" and
+     * "limit_req", the access handler after "allow"/"deny" and before
+     * "auth_basic" and "auth_request".
+     */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_cors_preaccess_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_cors_access_handler;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cors_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /*
+     * This module comes after the rewrite module in nginx's module list:
+     * its rewrite handler runs before the location's "rewrite", "return"
+     * and "if".
      */
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
@@ -1544,6 +1783,14 @@ ngx_http_cors_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_cors_rewrite_handler;
+
+    /*
+     * Header filters run in reverse order of the module list, where
+     * "config" puts this module just before ngx_http_headers_filter_module:
+     * the filter sees the response after "add_header", "expires" and the
+     * third-party header filters placed after it ("more_set_headers"), and
+     * before nginx's range, chunked and header-writing filters.
+     */
 
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_cors_header_filter;

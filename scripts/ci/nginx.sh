@@ -26,6 +26,13 @@ if ! command -v nginx >/dev/null 2>&1 || [ ! -x /usr/share/nginx/src/configure ]
     apt_install nginx nginx-dev
 fi
 
+# headers-more, for the more_set_headers test against Debian's nginx
+missing=$(missing_packages libnginx-mod-http-headers-more-filter)
+if [ -n "$missing" ]; then
+    # shellcheck disable=SC2086 # a list of package names
+    apt_install $missing
+fi
+
 if ! python3 -c "import pytest" >/dev/null 2>&1; then
     python3 -m pip install --quiet pytest ||
         DEBIAN_FRONTEND=noninteractive apt-get install -y python3-pytest
