@@ -49,6 +49,10 @@
  */
 #define NGX_HTTP_CORS_ACRH_SLOTS       5
 
+#if defined(CORSGATE_TEST_PANIC)
+#define NGX_HTTP_CORS_TEST_PANIC_ORIGIN  "https://engine-panic.test"
+#endif
+
 
 typedef struct {
     /* cors on|off */
@@ -89,6 +93,13 @@ typedef struct {
     /* the policy the decision was made with */
     const corsgate_policy      *policy;
 
+    /*
+     * The engine call failed (in practice only a panic caught by the
+     * library's boundary): decision is not valid, the request gets no
+     * CORS headers at all.
+     */
+    ngx_uint_t                  failed;
+
     corsgate_decision           decision;
 } ngx_http_cors_ctx_t;
 
@@ -121,6 +132,8 @@ static ngx_uint_t ngx_http_cors_list_has(ngx_str_t *list, u_char *token,
 
 static ngx_int_t ngx_http_cors_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_cors_failure_variable(ngx_http_variable_value_t *v,
+    uintptr_t data);
 
 static char *ngx_http_cors_enable(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -406,6 +419,13 @@ static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 /* request processing */
 
+/*
+ * Set once the first engine failure of this worker process was logged:
+ * a failing engine would otherwise write a line per request.
+ */
+static ngx_uint_t  ngx_http_cors_failure_logged;
+
+
 static ngx_int_t
 ngx_http_cors_rewrite_handler(ngx_http_request_t *r)
 {
@@ -482,8 +502,8 @@ ngx_http_cors_access_handler(ngx_http_request_t *r)
 /*
  * The status the module answers this request with when it is a preflight
  * the module answers itself; 0 when the location answers it (not a
- * preflight, a denied preflight the policy forwards, report-only mode),
- * NGX_ERROR when no memory was left.
+ * preflight, a denied preflight the policy forwards, report-only mode, an
+ * engine failure), NGX_ERROR when no memory was left.
  */
 
 static ngx_int_t
@@ -514,7 +534,7 @@ ngx_http_cors_preflight_status(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    if (ctx->decision.kind != CORSGATE_KIND_PREFLIGHT) {
+    if (ctx->failed || ctx->decision.kind != CORSGATE_KIND_PREFLIGHT) {
         return 0;
     }
 
@@ -613,6 +633,17 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
     }
 
     /*
+     * Without a decision the module fails closed for CORS only: nobody's
+     * Access-Control-* headers go out (a browser then refuses the
+     * cross-origin read), and the response is otherwise sent as it is.
+     */
+
+    if (ctx->failed) {
+        (void) ngx_http_cors_scan_response_headers(r);
+        return ngx_http_next_header_filter(r);
+    }
+
+    /*
      * No headers means report-only mode: the response is left exactly as
      * it is.  Otherwise the engine is authoritative: any Access-Control-*
      * header the application or an upstream set is dropped, so the client
@@ -665,6 +696,7 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
     ngx_http_cors_ctx_t  *ctx;
 
     corsgate_slice        acrh[NGX_HTTP_CORS_ACRH_SLOTS];
+    corsgate_slice        name;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_cors_module);
 
@@ -785,17 +817,43 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
     view.request_headers = acrh;
     view.request_headers_count = acrh_count;
 
+#if defined(CORSGATE_TEST_PANIC)
+
+    /*
+     * Test builds only (bindings/nginx/build-test-panic.sh, against a
+     * library built with the "test-panic" feature): a request from this
+     * origin makes the engine call panic inside the library's panic
+     * boundary, so that the tests exercise the real failure path below.
+     */
+
+    if (view.origin.state == CORSGATE_FIELD_STATE_ONE
+        && view.origin.value.len == sizeof(NGX_HTTP_CORS_TEST_PANIC_ORIGIN) - 1
+        && ngx_memcmp(view.origin.value.ptr, NGX_HTTP_CORS_TEST_PANIC_ORIGIN,
+                      sizeof(NGX_HTTP_CORS_TEST_PANIC_ORIGIN) - 1)
+           == 0)
+    {
+        rc = corsgate_test_panic();
+
+    } else
+#endif
+
     rc = corsgate_evaluate_view(clcf->policy, &view, &ctx->decision);
 
-    if (rc != CORSGATE_RESULT_OK) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "cors: corsgate_evaluate_view() failed (%ui)",
-                      (ngx_uint_t) rc);
-        ngx_http_set_ctx(r, NULL, ngx_http_cors_module);
-        return NULL;
-    }
-
     ctx->policy = clcf->policy;
+    ctx->failed = (rc != CORSGATE_RESULT_OK);
+
+    if (ctx->failed && !ngx_http_cors_failure_logged) {
+        ngx_http_cors_failure_logged = 1;
+
+        name = corsgate_result_str(rc);
+
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "cors: corsgate_evaluate_view() failed (%*s, %ui): "
+                      "responses are sent without CORS headers while it "
+                      "fails; logged once per worker process, "
+                      "$cors_reason says \"engine_error\"",
+                      name.len, name.ptr, (ngx_uint_t) rc);
+    }
 
     return ctx;
 }
@@ -1088,6 +1146,10 @@ ngx_http_cors_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         return NGX_ERROR;
     }
 
+    if (ctx->failed) {
+        return ngx_http_cors_failure_variable(v, data);
+    }
+
     switch (data) {
 
     case NGX_HTTP_CORS_VAR_DECISION:
@@ -1117,6 +1179,41 @@ ngx_http_cors_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     }
 
     /* the names are static data of the engine */
+
+    v->len = s.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = s.data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cors_failure_variable(ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  s;
+
+    /*
+     * The engine's own names cannot describe its failure: the module's
+     * are "error" and "engine_error", and the kind is unknown.
+     */
+
+    switch (data) {
+
+    case NGX_HTTP_CORS_VAR_DECISION:
+        ngx_str_set(&s, "error");
+        break;
+
+    case NGX_HTTP_CORS_VAR_REASON:
+        ngx_str_set(&s, "engine_error");
+        break;
+
+    default: /* NGX_HTTP_CORS_VAR_KIND */
+        v->not_found = 1;
+        return NGX_OK;
+    }
 
     v->len = s.len;
     v->valid = 1;
