@@ -112,7 +112,13 @@ class Nginx:
     see main_conf(); `binary`: another nginx than NGINX."""
 
     def __init__(
-        self, http_body, master=False, prefix=None, main="", load_module=None, binary=None
+        self,
+        http_body,
+        master=False,
+        prefix=None,
+        main="",
+        load_module=None,
+        binary=None,
     ):
         self.binary = binary or NGINX
         self.prefix = prefix or Prefix()

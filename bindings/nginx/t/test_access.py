@@ -96,7 +96,9 @@ def test_allow_then_preflight_before_auth_basic(nginx):
     assert nginx.request("GET", "/allowed/", [("Origin", APP)]).status == 401
 
 
-@pytest.mark.parametrize("path, status", [("/any-allowed/", 200), ("/any-denied/", 401)])
+@pytest.mark.parametrize(
+    "path, status", [("/any-allowed/", 200), ("/any-denied/", 401)]
+)
 def test_satisfy_any(nginx, path, status):
     # the IP rules alone refuse nothing with "satisfy any"; credentials,
     # which a preflight never has, would do: the preflight is answered

@@ -30,9 +30,9 @@ PANIC = "https://engine-panic.test"
 
 @pytest.fixture(scope="module")
 def nginx():
-    assert os.path.exists(PANIC_MODULE), (
-        f"{PANIC_MODULE} is missing: run bindings/nginx/build-test-panic.sh"
-    )
+    assert os.path.exists(
+        PANIC_MODULE
+    ), f"{PANIC_MODULE} is missing: run bindings/nginx/build-test-panic.sh"
     body = f"""
     log_format cors "$request_uri $cors_decision $cors_reason $cors_kind";
 
