@@ -190,6 +190,14 @@ static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 /* request processing */
 
 /*
+ * The request is being answered by an "error_page": nginx notes the error
+ * in err_status (which "error_page ... = ..." resets to 0) and, unless
+ * "recursive_error_pages" is on, sets error_page.
+ */
+#define ngx_http_cors_error_page(r)  ((r)->err_status != 0 || (r)->error_page)
+
+
+/*
  * Set once the first engine failure of this worker process was logged:
  * a failing engine would otherwise write a line per request.
  */
@@ -290,6 +298,15 @@ ngx_http_cors_preflight_status(ngx_http_request_t *r)
      */
 
     if (r->method != NGX_HTTP_OPTIONS || r != r->main) {
+        return 0;
+    }
+
+    /*
+     * An error page in a named location keeps the method: a preflight
+     * that "deny" or "limit_req" refused must not be answered there.
+     */
+
+    if (ngx_http_cors_error_page(r)) {
         return 0;
     }
 
@@ -432,12 +449,14 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
      * A preflight that is not answered with a 2xx status fails in the
      * browser whatever its headers say.  Such a response (a 403 from
      * "deny", a 503 from "limit_req") gets only the decision's Vary: the
-     * client learns nothing about the policy.
+     * client learns nothing about the policy.  So does an error page,
+     * whatever its status: it answers a refused request.
      */
 
     if (ctx->decision.kind == CORSGATE_KIND_PREFLIGHT
         && (r->headers_out.status < NGX_HTTP_OK
-            || r->headers_out.status >= NGX_HTTP_SPECIAL_RESPONSE))
+            || r->headers_out.status >= NGX_HTTP_SPECIAL_RESPONSE
+            || ngx_http_cors_error_page(r)))
     {
         if (ngx_http_cors_add_vary(r, &ctx->decision, vary) != NGX_OK) {
             return NGX_ERROR;

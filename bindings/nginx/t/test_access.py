@@ -71,6 +71,10 @@ def nginx():
         }
         location = /check { return 401; }
         location /rate/ { limit_req zone=req; alias @PREFIX@/html/; }
+        # error pages in a named location keep the request's method
+        location /denied-named/ { deny 127.0.0.1; error_page 403 @refused; }
+        location /denied-named-eq/ { deny 127.0.0.1; error_page 403 = @refused; }
+        location @refused { return 200 "refused\\n"; }
         location /big/ { limit_conn conn 1; limit_rate 1k; }
     }
 """
@@ -87,6 +91,17 @@ def preflight(nginx, path):
 def test_deny_refuses_preflights(nginx):
     r = preflight(nginx, "/denied/")
     assert r.status == 403
+    assert r.cors() == REFUSED, r.headers
+
+
+@pytest.mark.parametrize(
+    "path, status", [("/denied-named/", 403), ("/denied-named-eq/", 200)]
+)
+def test_denied_preflight_not_answered_by_a_named_error_page(nginx, path, status):
+    # the named location has no "deny" of its own: answering the preflight
+    # there would undo the refusal
+    r = preflight(nginx, path)
+    assert r.status == status and r.body == b"refused\n"
     assert r.cors() == REFUSED, r.headers
 
 
