@@ -222,11 +222,11 @@ ngx_http_cors_rewrite_handler(ngx_http_request_t *r)
 
     /*
      * A preflight the module answers skips the rest of the location's
-     * rewrite phase, as it did when it was answered here: "return",
-     * "rewrite", "if" and "set" (whose handlers run after this one) never
-     * see it.  It is answered in the access phase, so that rate limits
-     * and IP rules apply to it like to any other request.  Every handler
-     * of a phase has "next" set to the first handler of the next phase.
+     * rewrite phase, so that "return", "rewrite", "if" and "set" (whose
+     * handlers run after this one) cannot answer or redirect it first.
+     * It is answered in the access phase, so that rate limits and IP
+     * rules apply to it like to any other request.  Every handler of a
+     * phase has "next" set to the first handler of the next phase.
      */
 
     cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
