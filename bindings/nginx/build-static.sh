@@ -6,10 +6,11 @@
 #
 # The source tarball is downloaded once into target/nginx/src-cache/, checked
 # against a pinned SHA-256 and unpacked into target/nginx/static/.  nginx is
-# configured with its default module set (which covers everything the tests
-# use: rewrite, auth_basic, proxy, map, headers, log) plus the module, and
-# built with make -j2.  Rerunning is quick: configure runs again only when its
-# arguments changed, and make relinks nginx only when the module's source,
+# configured with its default module set (rewrite, auth_basic, access,
+# limit_req, limit_conn, proxy, map, headers, log) plus auth_request, which
+# the tests also use, and the module, and built with make -j2.  Rerunning is
+# quick: configure runs again only when its arguments or the module's config
+# changed, and make relinks nginx only when the module's sources,
 # corsgate.h or libcorsgate.a changed (the config lists them as dependencies).
 #
 # Needs a C compiler, make, and the headers of PCRE2 (or PCRE), zlib and
@@ -152,10 +153,11 @@ mkdir -p "$build" "$static/sbin"
 # The compiled-in prefix is target/nginx/static (the tests always pass -p
 # and -c); the error log goes to stderr until the configuration names one,
 # as in Debian's build, so that nginx -t never needs a logs/ directory.
-args="--prefix=$static --error-log-path=stderr --builddir=$build --add-module=$here ${NGINX_CONFIGURE:-}"
+args="--prefix=$static --error-log-path=stderr --builddir=$build --with-http_auth_request_module --add-module=$here ${NGINX_CONFIGURE:-}"
 cc_opt=${NGINX_CC_OPT:--g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2}
 stamp="$build/.configure-args"
-want="$src $args $cc_opt $CORSGATE_LIB $CORSGATE_INCLUDE"
+# the module's config lists its sources: a change there reconfigures too
+want="$src $args $cc_opt $CORSGATE_LIB $CORSGATE_INCLUDE $(cksum < "$here/config")"
 if [ ! -f "$build/Makefile" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "configuring $src"
     rm -f "$stamp"

@@ -13,6 +13,9 @@
 #   NGINX_CC_OPT     C compiler options for the module (default: the
 #                    optimisation and hardening flags Debian builds its own
 #                    nginx with; nginx's configure alone would use -O)
+#   NGX_CORS_EXTRA_CC_OPT  more C compiler options, added to NGINX_CC_OPT
+#   NGX_CORS_OUT     where the build directory and the module go
+#                    (default: <repo>/target/nginx)
 #   CARGO_TARGET_DIR where cargo puts libcorsgate.a (default: <repo>/target)
 #   SKIP_CARGO=1     do not run cargo (libcorsgate.a is already built)
 #   CORSGATE_LIB, CORSGATE_INCLUDE  use another libcorsgate.a / corsgate.h
@@ -24,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 nginx_src=${NGINX_SRC:-/usr/share/nginx/src}
 cargo_target=${CARGO_TARGET_DIR:-$root/target}
-out=$root/target/nginx
+out=${NGX_CORS_OUT:-$root/target/nginx}
 build=$out/build
 
 if [ ! -x "$nginx_src/configure" ]; then
@@ -43,18 +46,20 @@ export CORSGATE_LIB CORSGATE_INCLUDE
 
 mkdir -p "$build"
 
-# configure is slow (seconds) and its result only depends on its arguments:
-# run it again only when they changed.
+# configure is slow (seconds) and its result only depends on its arguments
+# and the module's config file (which lists the module's sources): run it
+# again only when one of them changed.
 args="${NGINX_CONFIGURE:---with-compat} --add-dynamic-module=$here --builddir=$build"
-cc_opt=${NGINX_CC_OPT:--g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2}
+cc_opt="${NGINX_CC_OPT:--g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2} ${NGX_CORS_EXTRA_CC_OPT:-}"
 stamp="$build/.configure-args"
-if [ ! -f "$build/Makefile" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$nginx_src $args $cc_opt $CORSGATE_LIB" ]; then
+want="$nginx_src $args $cc_opt $CORSGATE_LIB $(cksum < "$here/config")"
+if [ ! -f "$build/Makefile" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     # shellcheck disable=SC2086 # $args is a list of arguments
     (cd "$nginx_src" && ./configure $args --with-cc-opt="$cc_opt") > "$build/configure.log" 2>&1 || {
         cat "$build/configure.log" >&2
         exit 1
     }
-    echo "$nginx_src $args $cc_opt $CORSGATE_LIB" > "$stamp"
+    echo "$want" > "$stamp"
 fi
 
 make -s -f "$build/Makefile" -C "$nginx_src" modules

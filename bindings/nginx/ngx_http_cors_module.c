@@ -2,16 +2,27 @@
 /*
  * ngx_http_cors_module: CORS for nginx, decided by the corsgate engine.
  *
- * The module has three parts:
+ * This file is the request path; the configuration (directives at http,
+ * server and location level, the policy of a level compiled once while the
+ * configuration is read and shared by every level that inherits it) is in
+ * ngx_http_cors_conf.c.  The request path has three parts:
  *
- *   configuration  directives at http, server and location level; the
- *                  policy of a level (a TOML file or inline directives) is
- *                  compiled once, while the configuration is read, and is
- *                  shared by every level that inherits it;
- *   rewrite phase  answers preflights before "return", "auth_basic",
- *                  "proxy_pass" and the content handler can see them;
+ *   rewrite phase  decides a preflight first, so that the location's
+ *                  "rewrite", "return" and "if" never see one the module
+ *                  answers;
+ *   access phase   answers it after "limit_conn", "limit_req" and
+ *                  "allow"/"deny", and before "auth_basic", "auth_request"
+ *                  and the content handler ("proxy_pass"): a browser sends
+ *                  no credentials with a preflight;
  *   header filter  adds the engine's headers to every response of the
- *                  location, nginx's own error pages included.
+ *                  location, nginx's own error pages included, after
+ *                  "add_header" and other header filters had their say.
+ *
+ * That order takes two nginx modules, placed by the "config" file: the
+ * access-phase handler belongs to ngx_http_cors_module, which sits just
+ * before ngx_http_access_module; the header filter and the rewrite-phase
+ * handler belong to ngx_http_cors_filter_module, which sits just before
+ * ngx_http_headers_filter_module.
  *
  * Each request is evaluated once (one call into corsgate); the decision is
  * kept in the request context and its header values, which point into the
@@ -20,15 +31,8 @@
  */
 
 
-#include <ngx_config.h>
-#include <ngx_core.h>
-#include <ngx_http.h>
+#include "ngx_http_cors.h"
 
-#include <corsgate.h>
-
-
-/* a policy file larger than this is refused rather than read */
-#define NGX_HTTP_CORS_MAX_POLICY_FILE  (1024 * 1024)
 
 /*
  * The engine reads at most four Access-Control-Request-Headers lines and
@@ -37,54 +41,31 @@
  */
 #define NGX_HTTP_CORS_ACRH_SLOTS       5
 
-
-typedef struct {
-    /* cors on|off */
-    ngx_flag_t                  enable;
-
-    /* the compiled policy of this level or inherited; NULL when none */
-    const corsgate_policy      *policy;
-
-    /*
-     * The policy source given at this level.  A level that sets any of
-     * these defines its own complete policy: nothing is merged from the
-     * enclosing level.
-     */
-    ngx_uint_t                  defines_policy;
-    ngx_uint_t                  compiled;
-    ngx_str_t                   source_file;
-    ngx_uint_t                  source_line;
-
-    ngx_str_t                   policy_file;
-    ngx_array_t                *origins;
-    ngx_array_t                *methods;
-    ngx_array_t                *request_headers;
-    ngx_array_t                *expose_headers;
-    ngx_flag_t                  credentials;
-    time_t                      max_age;
-    ngx_flag_t                  private_network;
-    ngx_int_t                   preflight_status;
-    ngx_uint_t                  denied_preflight;
-    ngx_uint_t                  mode;
-
-    /* where "cors on" was written, for the "no policy" error */
-    ngx_str_t                   enable_file;
-    ngx_uint_t                  enable_line;
-} ngx_http_cors_loc_conf_t;
+#if defined(CORSGATE_TEST_PANIC)
+#define NGX_HTTP_CORS_TEST_PANIC_ORIGIN  "https://engine-panic.test"
+#endif
 
 
 typedef struct {
     /* the policy the decision was made with */
     const corsgate_policy      *policy;
+
+    /*
+     * The engine call failed (in practice only a panic caught by the
+     * library's boundary): decision is not valid, the request gets no
+     * CORS headers at all.
+     */
+    ngx_uint_t                  failed;
+
     corsgate_decision           decision;
 } ngx_http_cors_ctx_t;
 
 
-typedef char *(*ngx_http_cors_slot_pt)(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-
-
 static ngx_int_t ngx_http_cors_rewrite_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cors_preaccess_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cors_access_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cors_preflight_status(ngx_http_request_t *r);
+static ngx_int_t ngx_http_cors_answer_preflight(ngx_http_request_t *r);
 static ngx_int_t ngx_http_cors_send_preflight(ngx_http_request_t *r,
     ngx_uint_t status);
 static ngx_int_t ngx_http_cors_header_filter(ngx_http_request_t *r);
@@ -92,6 +73,8 @@ static ngx_http_cors_ctx_t *ngx_http_cors_decide(ngx_http_request_t *r,
     ngx_http_cors_loc_conf_t *clcf);
 static ngx_str_t *ngx_http_cors_scan_response_headers(ngx_http_request_t *r);
 static ngx_int_t ngx_http_cors_add_headers(ngx_http_request_t *r,
+    corsgate_decision *decision, ngx_str_t *vary);
+static ngx_int_t ngx_http_cors_add_vary(ngx_http_request_t *r,
     corsgate_decision *decision, ngx_str_t *vary);
 static ngx_inline void ngx_http_cors_set_header(ngx_table_elt_t *h,
     corsgate_header *header);
@@ -102,164 +85,15 @@ static ngx_uint_t ngx_http_cors_list_has(ngx_str_t *list, u_char *token,
 
 static ngx_int_t ngx_http_cors_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_cors_failure_variable(ngx_http_variable_value_t *v,
+    uintptr_t data);
 
-static char *ngx_http_cors_enable(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_cors_policy_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_cors_list(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_cors_set_flag(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_cors_set_sec(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_cors_set_num(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_cors_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_cors_setting(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf, ngx_http_cors_slot_pt set);
-static void ngx_http_cors_note_source(ngx_conf_t *cf,
-    ngx_http_cors_loc_conf_t *clcf);
-
-static ngx_int_t ngx_http_cors_compile(ngx_conf_t *cf,
-    ngx_http_cors_loc_conf_t *clcf);
-static const corsgate_policy *ngx_http_cors_load_file(ngx_conf_t *cf,
-    ngx_http_cors_loc_conf_t *clcf, corsgate_errors **errors);
-static const corsgate_policy *ngx_http_cors_build_inline(ngx_conf_t *cf,
-    ngx_http_cors_loc_conf_t *clcf, corsgate_errors **errors);
-static ngx_int_t ngx_http_cors_builder_add(corsgate_builder *builder,
-    ngx_array_t *list, corsgate_result (*add)(corsgate_builder *b,
-    const uint8_t *ptr, size_t len));
-static void ngx_http_cors_log_errors(ngx_conf_t *cf,
-    ngx_http_cors_loc_conf_t *clcf, corsgate_errors *errors);
-static void ngx_http_cors_policy_cleanup(void *data);
-
-static ngx_int_t ngx_http_cors_add_variables(ngx_conf_t *cf);
-static void *ngx_http_cors_create_loc_conf(ngx_conf_t *cf);
-static char *ngx_http_cors_merge_loc_conf(ngx_conf_t *cf, void *parent,
-    void *child);
-static ngx_int_t ngx_http_cors_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_cors_filter_init(ngx_conf_t *cf);
 
 
-#define NGX_HTTP_CORS_DENIED_REJECT   0
-#define NGX_HTTP_CORS_DENIED_FORWARD  1
-
-static ngx_conf_enum_t  ngx_http_cors_denied_preflight[] = {
-    { ngx_string("reject"), NGX_HTTP_CORS_DENIED_REJECT },
-    { ngx_string("forward"), NGX_HTTP_CORS_DENIED_FORWARD },
-    { ngx_null_string, 0 }
-};
-
-
-#define NGX_HTTP_CORS_MODE_ENFORCE      0
-#define NGX_HTTP_CORS_MODE_REPORT_ONLY  1
-
-static ngx_conf_enum_t  ngx_http_cors_mode[] = {
-    { ngx_string("enforce"), NGX_HTTP_CORS_MODE_ENFORCE },
-    { ngx_string("report-only"), NGX_HTTP_CORS_MODE_REPORT_ONLY },
-    { ngx_null_string, 0 }
-};
-
-
-/*
- * Scalar policy directives go through thin wrappers of the stock slots,
- * which also note where the level's policy was defined.
- */
-
-static ngx_command_t  ngx_http_cors_commands[] = {
-
-    { ngx_string("cors"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
-      ngx_http_cors_enable,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, enable),
-      NULL },
-
-    { ngx_string("cors_policy"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_cors_policy_file,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("cors_allow_origins"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_http_cors_list,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, origins),
-      NULL },
-
-    { ngx_string("cors_allow_methods"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_http_cors_list,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, methods),
-      NULL },
-
-    { ngx_string("cors_allow_headers"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_http_cors_list,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, request_headers),
-      NULL },
-
-    { ngx_string("cors_expose_headers"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_http_cors_list,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, expose_headers),
-      NULL },
-
-    { ngx_string("cors_allow_credentials"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
-      ngx_http_cors_set_flag,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, credentials),
-      NULL },
-
-    { ngx_string("cors_max_age"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_cors_set_sec,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, max_age),
-      NULL },
-
-    { ngx_string("cors_allow_private_network"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
-      ngx_http_cors_set_flag,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, private_network),
-      NULL },
-
-    { ngx_string("cors_preflight_status"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_cors_set_num,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, preflight_status),
-      NULL },
-
-    { ngx_string("cors_denied_preflight"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_cors_set_enum,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, denied_preflight),
-      &ngx_http_cors_denied_preflight },
-
-    { ngx_string("cors_mode"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_cors_set_enum,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_cors_loc_conf_t, mode),
-      &ngx_http_cors_mode },
-
-      ngx_null_command
-};
-
-
-static ngx_http_module_t  ngx_http_cors_module_ctx = {
-    ngx_http_cors_add_variables,           /* preconfiguration */
-    ngx_http_cors_init,                    /* postconfiguration */
+static ngx_http_module_t  ngx_http_cors_filter_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_cors_filter_init,             /* postconfiguration */
 
     NULL,                                  /* create main configuration */
     NULL,                                  /* init main configuration */
@@ -267,15 +101,15 @@ static ngx_http_module_t  ngx_http_cors_module_ctx = {
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
 
-    ngx_http_cors_create_loc_conf,         /* create location configuration */
-    ngx_http_cors_merge_loc_conf           /* merge location configuration */
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
 };
 
 
-ngx_module_t  ngx_http_cors_module = {
+ngx_module_t  ngx_http_cors_filter_module = {
     NGX_MODULE_V1,
-    &ngx_http_cors_module_ctx,             /* module context */
-    ngx_http_cors_commands,                /* module directives */
+    &ngx_http_cors_filter_module_ctx,      /* module context */
+    NULL,                                  /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
@@ -355,46 +189,170 @@ static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 /* request processing */
 
+/*
+ * The request is being answered by an "error_page": nginx notes the error
+ * in err_status (which "error_page ... = ..." resets to 0) and, unless
+ * "recursive_error_pages" is on, sets error_page.
+ */
+#define ngx_http_cors_error_page(r)  ((r)->err_status != 0 || (r)->error_page)
+
+
+/*
+ * Set once the first engine failure of this worker process was logged:
+ * a failing engine would otherwise write a line per request.
+ */
+static ngx_uint_t  ngx_http_cors_failure_logged;
+
+
 static ngx_int_t
 ngx_http_cors_rewrite_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                   status;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    status = ngx_http_cors_preflight_status(r);
+
+    if (status == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (status == 0) {
+        return NGX_DECLINED;
+    }
+
+    /*
+     * A preflight the module answers skips the rest of the location's
+     * rewrite phase, so that "return", "rewrite", "if" and "set" (whose
+     * handlers run after this one) cannot answer or redirect it first.
+     * It is answered in the access phase, so that rate limits and IP
+     * rules apply to it like to any other request.  Every handler of a
+     * phase has "next" set to the first handler of the next phase.
+     */
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
+    r->phase_handler = cmcf->phase_engine.handlers[r->phase_handler].next - 1;
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_cors_preaccess_handler(ngx_http_request_t *r)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    /*
+     * With "satisfy any", a client that "allow"/"deny" refuses may still
+     * pass through "auth_basic" or "auth_request", which a preflight never
+     * has to: the IP rules alone refuse no preflight, and once they grant
+     * access nginx skips the rest of the access phase, this module's
+     * handler included.  Such a location answers preflights here, after
+     * "limit_conn" and "limit_req".
+     */
+
+    if (r->method != NGX_HTTP_OPTIONS) {
+        return NGX_DECLINED;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->satisfy != NGX_HTTP_SATISFY_ANY) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_cors_answer_preflight(r);
+}
+
+
+static ngx_int_t
+ngx_http_cors_access_handler(ngx_http_request_t *r)
+{
+    /*
+     * Runs after "allow"/"deny" (which answered 403 to a client they
+     * refuse) and before "auth_basic" and "auth_request".
+     */
+
+    return ngx_http_cors_answer_preflight(r);
+}
+
+
+/*
+ * The status the module answers this request with when it is a preflight
+ * the module answers itself; 0 when the location answers it (not a
+ * preflight, a denied preflight the policy forwards, report-only mode, an
+ * engine failure), NGX_ERROR when no memory was left.
+ */
+
+static ngx_int_t
+ngx_http_cors_preflight_status(ngx_http_request_t *r)
 {
     ngx_http_cors_ctx_t       *ctx;
     ngx_http_cors_loc_conf_t  *clcf;
 
     /*
      * Only an OPTIONS request can be a preflight; everything else is
-     * decided in the header filter, so that requests that never reach this
-     * phase (a server-level "return", a 400) are decided too and each
-     * request still costs one evaluation.
+     * decided in the header filter, so that requests that never reach
+     * these phases (a server-level "return", a 400) are decided too and
+     * each request still costs one evaluation.
      */
 
     if (r->method != NGX_HTTP_OPTIONS || r != r->main) {
-        return NGX_DECLINED;
+        return 0;
+    }
+
+    /*
+     * An error page in a named location keeps the method: a preflight
+     * that "deny" or "limit_req" refused must not be answered there.
+     */
+
+    if (ngx_http_cors_error_page(r)) {
+        return 0;
     }
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_cors_module);
 
     if (!clcf->enable || clcf->policy == NULL) {
-        return NGX_DECLINED;
+        return 0;
     }
 
     ctx = ngx_http_cors_decide(r, clcf);
     if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->failed || ctx->decision.kind != CORSGATE_KIND_PREFLIGHT) {
+        return 0;
+    }
+
+    return ctx->decision.status;
+}
+
+
+static ngx_int_t
+ngx_http_cors_answer_preflight(ngx_http_request_t *r)
+{
+    ngx_int_t  status;
+
+    status = ngx_http_cors_preflight_status(r);
+
+    if (status == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /*
-     * status 0: not a preflight, a denied preflight the policy forwards,
-     * or report-only mode; the application answers
-     */
-
-    if (ctx->decision.kind != CORSGATE_KIND_PREFLIGHT
-        || ctx->decision.status == 0)
-    {
+    if (status == 0) {
         return NGX_DECLINED;
     }
 
-    return ngx_http_cors_send_preflight(r, ctx->decision.status);
+    /*
+     * NGX_OK would tell the phase's checker to go on to the next phase:
+     * the request is finalized here, as a content handler's would be, and
+     * NGX_DONE stops the phase engine.
+     */
+
+    ngx_http_finalize_request(r, ngx_http_cors_send_preflight(r, status));
+
+    return NGX_DONE;
 }
 
 
@@ -462,6 +420,17 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
     }
 
     /*
+     * Without a decision the module fails closed for CORS only: nobody's
+     * Access-Control-* headers go out (a browser then refuses the
+     * cross-origin read), and the response is otherwise sent as it is.
+     */
+
+    if (ctx->failed) {
+        (void) ngx_http_cors_scan_response_headers(r);
+        return ngx_http_next_header_filter(r);
+    }
+
+    /*
      * No headers means report-only mode: the response is left exactly as
      * it is.  Otherwise the engine is authoritative: any Access-Control-*
      * header the application or an upstream set is dropped, so the client
@@ -475,6 +444,26 @@ ngx_http_cors_header_filter(ngx_http_request_t *r)
     /* one pass over the response's own headers, before ours are added */
 
     vary = ngx_http_cors_scan_response_headers(r);
+
+    /*
+     * A preflight that is not answered with a 2xx status fails in the
+     * browser whatever its headers say.  Such a response (a 403 from
+     * "deny", a 503 from "limit_req") gets only the decision's Vary: the
+     * client learns nothing about the policy.  So does an error page,
+     * whatever its status: it answers a refused request.
+     */
+
+    if (ctx->decision.kind == CORSGATE_KIND_PREFLIGHT
+        && (r->headers_out.status < NGX_HTTP_OK
+            || r->headers_out.status >= NGX_HTTP_SPECIAL_RESPONSE
+            || ngx_http_cors_error_page(r)))
+    {
+        if (ngx_http_cors_add_vary(r, &ctx->decision, vary) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_next_header_filter(r);
+    }
 
     if (ngx_http_cors_add_headers(r, &ctx->decision, vary) != NGX_OK) {
         return NGX_ERROR;
@@ -496,6 +485,7 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
     ngx_http_cors_ctx_t  *ctx;
 
     corsgate_slice        acrh[NGX_HTTP_CORS_ACRH_SLOTS];
+    corsgate_slice        name;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_cors_module);
 
@@ -616,17 +606,43 @@ ngx_http_cors_decide(ngx_http_request_t *r, ngx_http_cors_loc_conf_t *clcf)
     view.request_headers = acrh;
     view.request_headers_count = acrh_count;
 
+#if defined(CORSGATE_TEST_PANIC)
+
+    /*
+     * Test builds only (bindings/nginx/build-test-panic.sh, against a
+     * library built with the "test-panic" feature): a request from this
+     * origin makes the engine call panic inside the library's panic
+     * boundary, so that the tests exercise the real failure path below.
+     */
+
+    if (view.origin.state == CORSGATE_FIELD_STATE_ONE
+        && view.origin.value.len == sizeof(NGX_HTTP_CORS_TEST_PANIC_ORIGIN) - 1
+        && ngx_memcmp(view.origin.value.ptr, NGX_HTTP_CORS_TEST_PANIC_ORIGIN,
+                      sizeof(NGX_HTTP_CORS_TEST_PANIC_ORIGIN) - 1)
+           == 0)
+    {
+        rc = corsgate_test_panic();
+
+    } else
+#endif
+
     rc = corsgate_evaluate_view(clcf->policy, &view, &ctx->decision);
 
-    if (rc != CORSGATE_RESULT_OK) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "cors: corsgate_evaluate_view() failed (%ui)",
-                      (ngx_uint_t) rc);
-        ngx_http_set_ctx(r, NULL, ngx_http_cors_module);
-        return NULL;
-    }
-
     ctx->policy = clcf->policy;
+    ctx->failed = (rc != CORSGATE_RESULT_OK);
+
+    if (ctx->failed && !ngx_http_cors_failure_logged) {
+        ngx_http_cors_failure_logged = 1;
+
+        name = corsgate_result_str(rc);
+
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "cors: corsgate_evaluate_view() failed (%*s, %ui): "
+                      "responses are sent without CORS headers while it "
+                      "fails; logged once per worker process, "
+                      "$cors_reason says \"engine_error\"",
+                      name.len, name.ptr, (ngx_uint_t) rc);
+    }
 
     return ctx;
 }
@@ -740,6 +756,42 @@ ngx_http_cors_add_headers(ngx_http_request_t *r, corsgate_decision *decision,
         }
 
         ngx_http_cors_set_header(h, header);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cors_add_vary(ngx_http_request_t *r, corsgate_decision *decision,
+    ngx_str_t *vary)
+{
+    ngx_table_elt_t  *h;
+    corsgate_header  *header, *end;
+
+    header = decision->headers;
+    end = header + decision->header_count;
+
+    for ( /* void */ ; header < end; header++) {
+
+        if (header->name.len != sizeof("Vary") - 1
+            || ngx_memcmp(header->name.ptr, "Vary", sizeof("Vary") - 1) != 0)
+        {
+            continue;
+        }
+
+        if (vary != NULL) {
+            return ngx_http_cors_append_vary(r, vary, header);
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_cors_set_header(h, header);
+
+        return NGX_OK;
     }
 
     return NGX_OK;
@@ -883,6 +935,10 @@ ngx_http_cors_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         return NGX_ERROR;
     }
 
+    if (ctx->failed) {
+        return ngx_http_cors_failure_variable(v, data);
+    }
+
     switch (data) {
 
     case NGX_HTTP_CORS_VAR_DECISION:
@@ -923,466 +979,44 @@ ngx_http_cors_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 }
 
 
-/* directives */
-
-static char *
-ngx_http_cors_enable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_cors_loc_conf_t *clcf = conf;
-
-    char  *rv;
-
-    rv = ngx_conf_set_flag_slot(cf, cmd, conf);
-
-    if (rv == NGX_CONF_OK) {
-        clcf->enable_file = cf->conf_file->file.name;
-        clcf->enable_line = cf->conf_file->line;
-    }
-
-    return rv;
-}
-
-
-static char *
-ngx_http_cors_policy_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_cors_loc_conf_t *clcf = conf;
-
-    ngx_str_t  *value;
-
-    if (clcf->policy_file.data != NULL) {
-        return "is duplicate";
-    }
-
-    if (clcf->defines_policy) {
-        return "cannot be combined with inline \"cors_*\" policy directives "
-               "at the same level";
-    }
-
-    value = cf->args->elts;
-
-    clcf->policy_file = value[1];
-
-    if (ngx_conf_full_name(cf->cycle, &clcf->policy_file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_http_cors_note_source(cf, clcf);
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_cors_list(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    char  *p = conf;
-
-    ngx_str_t     *value, *s;
-    ngx_uint_t     i;
-    ngx_array_t  **a;
-
-    if (((ngx_http_cors_loc_conf_t *) conf)->policy_file.data != NULL) {
-        return "cannot be combined with \"cors_policy\" at the same level";
-    }
-
-    a = (ngx_array_t **) (p + cmd->offset);
-
-    if (*a == NULL) {
-        *a = ngx_array_create(cf->pool, cf->args->nelts - 1,
-                              sizeof(ngx_str_t));
-        if (*a == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    /* repeating a list directive extends the list */
-
-    value = cf->args->elts;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        s = ngx_array_push(*a);
-        if (s == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        *s = value[i];
-    }
-
-    ngx_http_cors_note_source(cf, conf);
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_cors_set_flag(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    return ngx_http_cors_setting(cf, cmd, conf, ngx_conf_set_flag_slot);
-}
-
-
-static char *
-ngx_http_cors_set_sec(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    return ngx_http_cors_setting(cf, cmd, conf, ngx_conf_set_sec_slot);
-}
-
-
-static char *
-ngx_http_cors_set_num(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    return ngx_http_cors_setting(cf, cmd, conf, ngx_conf_set_num_slot);
-}
-
-
-static char *
-ngx_http_cors_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    return ngx_http_cors_setting(cf, cmd, conf, ngx_conf_set_enum_slot);
-}
-
-
-static char *
-ngx_http_cors_setting(ngx_conf_t *cf, ngx_command_t *cmd, void *conf,
-    ngx_http_cors_slot_pt set)
-{
-    char  *rv;
-
-    if (((ngx_http_cors_loc_conf_t *) conf)->policy_file.data != NULL) {
-        return "cannot be combined with \"cors_policy\" at the same level";
-    }
-
-    rv = set(cf, cmd, conf);
-
-    if (rv == NGX_CONF_OK) {
-        ngx_http_cors_note_source(cf, conf);
-    }
-
-    return rv;
-}
-
-
-static void
-ngx_http_cors_note_source(ngx_conf_t *cf, ngx_http_cors_loc_conf_t *clcf)
-{
-    /* errors of the policy are reported at its first directive */
-
-    if (!clcf->defines_policy) {
-        clcf->defines_policy = 1;
-        clcf->source_file = cf->conf_file->file.name;
-        clcf->source_line = cf->conf_file->line;
-    }
-}
-
-
-/* policy compilation */
-
 static ngx_int_t
-ngx_http_cors_compile(ngx_conf_t *cf, ngx_http_cors_loc_conf_t *clcf)
+ngx_http_cors_failure_variable(ngx_http_variable_value_t *v, uintptr_t data)
 {
-    corsgate_errors     *errors;
-    ngx_pool_cleanup_t  *cln;
-
-    if (clcf->compiled) {
-        return clcf->policy != NULL ? NGX_OK : NGX_ERROR;
-    }
-
-    clcf->compiled = 1;
-    errors = NULL;
+    ngx_str_t  s;
 
     /*
-     * The cleanup is registered first, so that no policy can be built
-     * without one: the policy lives exactly as long as the configuration
-     * cycle that uses it, and a reload releases the old cycle's policies.
+     * The engine's own names cannot describe its failure: the module's
+     * are "error" and "engine_error", and the kind is unknown.
      */
 
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
+    switch (data) {
 
-    if (clcf->policy_file.data != NULL) {
-        clcf->policy = ngx_http_cors_load_file(cf, clcf, &errors);
+    case NGX_HTTP_CORS_VAR_DECISION:
+        ngx_str_set(&s, "error");
+        break;
 
-    } else {
-        clcf->policy = ngx_http_cors_build_inline(cf, clcf, &errors);
-    }
+    case NGX_HTTP_CORS_VAR_REASON:
+        ngx_str_set(&s, "engine_error");
+        break;
 
-    if (clcf->policy == NULL) {
-        if (errors != NULL) {
-            ngx_http_cors_log_errors(cf, clcf, errors);
-            corsgate_errors_free(errors);
-        }
-
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_cors_policy_cleanup;
-    cln->data = (void *) clcf->policy;
-
-    return NGX_OK;
-}
-
-
-static const corsgate_policy *
-ngx_http_cors_load_file(ngx_conf_t *cf, ngx_http_cors_loc_conf_t *clcf,
-    corsgate_errors **errors)
-{
-    u_char                 *buf;
-    off_t                   size;
-    ssize_t                 n;
-    ngx_fd_t                fd;
-    ngx_file_t              file;
-    ngx_file_info_t         fi;
-    corsgate_result         rc;
-    const corsgate_policy  *policy;
-
-    fd = ngx_open_file(clcf->policy_file.data, NGX_FILE_RDONLY,
-                       NGX_FILE_OPEN, 0);
-
-    if (fd == NGX_INVALID_FILE) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, ngx_errno,
-                      ngx_open_file_n " \"%V\" failed in %V:%ui",
-                      &clcf->policy_file, &clcf->source_file,
-                      clcf->source_line);
-        return NULL;
-    }
-
-    policy = NULL;
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, ngx_errno,
-                      ngx_fd_info_n " \"%V\" failed in %V:%ui",
-                      &clcf->policy_file, &clcf->source_file,
-                      clcf->source_line);
-        goto done;
-    }
-
-    size = ngx_file_size(&fi);
-
-    if (size > NGX_HTTP_CORS_MAX_POLICY_FILE) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "cors policy \"%V\" is larger than %d bytes in %V:%ui",
-                      &clcf->policy_file, NGX_HTTP_CORS_MAX_POLICY_FILE,
-                      &clcf->source_file, clcf->source_line);
-        goto done;
-    }
-
-    buf = ngx_pnalloc(cf->temp_pool, (size_t) size + 1);
-    if (buf == NULL) {
-        goto done;
-    }
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.fd = fd;
-    file.name = clcf->policy_file;
-    file.log = cf->log;
-
-    n = ngx_read_file(&file, buf, (size_t) size, 0);
-
-    if (n == NGX_ERROR) {
-        goto done;
-    }
-
-    if (n != size) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      ngx_read_file_n " \"%V\" returned only %z bytes "
-                      "instead of %O in %V:%ui", &clcf->policy_file, n, size,
-                      &clcf->source_file, clcf->source_line);
-        goto done;
-    }
-
-    rc = corsgate_policy_from_toml(buf, (size_t) n, &policy, errors);
-
-    if (rc != CORSGATE_RESULT_OK) {
-        policy = NULL;
-
-        if (*errors == NULL) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "cors policy \"%V\": corsgate_policy_from_toml() "
-                          "failed (%ui) in %V:%ui", &clcf->policy_file,
-                          (ngx_uint_t) rc, &clcf->source_file,
-                          clcf->source_line);
-        }
-    }
-
-done:
-
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, cf->log, ngx_errno,
-                      ngx_close_file_n " \"%V\" failed", &clcf->policy_file);
-    }
-
-    return policy;
-}
-
-
-static const corsgate_policy *
-ngx_http_cors_build_inline(ngx_conf_t *cf, ngx_http_cors_loc_conf_t *clcf,
-    corsgate_errors **errors)
-{
-    corsgate_result         rc;
-    corsgate_builder       *b;
-    const corsgate_policy  *policy;
-
-    b = NULL;
-
-    if (corsgate_builder_new(&b) != CORSGATE_RESULT_OK) {
-        return NULL;
-    }
-
-    rc = CORSGATE_RESULT_OK;
-
-    if (ngx_http_cors_builder_add(b, clcf->origins,
-                                  corsgate_builder_add_origin)
-        != NGX_OK
-        || ngx_http_cors_builder_add(b, clcf->methods,
-                                     corsgate_builder_add_method)
-           != NGX_OK
-        || ngx_http_cors_builder_add(b, clcf->request_headers,
-                                     corsgate_builder_add_request_header)
-           != NGX_OK
-        || ngx_http_cors_builder_add(b, clcf->expose_headers,
-                                     corsgate_builder_add_expose_header)
-           != NGX_OK)
-    {
-        rc = CORSGATE_RESULT_INVALID_ARGUMENT;
-    }
-
-    /* unset settings keep the engine's defaults */
-
-    if (rc == CORSGATE_RESULT_OK && clcf->credentials != NGX_CONF_UNSET) {
-        rc = corsgate_builder_set_credentials(b, clcf->credentials != 0);
-    }
-
-    if (rc == CORSGATE_RESULT_OK && clcf->max_age != NGX_CONF_UNSET) {
-        rc = corsgate_builder_set_max_age(b, (int64_t) clcf->max_age);
-    }
-
-    if (rc == CORSGATE_RESULT_OK && clcf->private_network != NGX_CONF_UNSET) {
-        rc = corsgate_builder_set_private_network(b,
-                                                  clcf->private_network != 0);
-    }
-
-    if (rc == CORSGATE_RESULT_OK && clcf->preflight_status != NGX_CONF_UNSET)
-    {
-        rc = corsgate_builder_set_preflight_status(b,
-                                            (int64_t) clcf->preflight_status);
-    }
-
-    if (rc == CORSGATE_RESULT_OK
-        && clcf->denied_preflight != NGX_CONF_UNSET_UINT)
-    {
-        rc = corsgate_builder_set_denied_preflight(b,
-                 clcf->denied_preflight == NGX_HTTP_CORS_DENIED_FORWARD
-                 ? CORSGATE_DENIED_PREFLIGHT_FORWARD
-                 : CORSGATE_DENIED_PREFLIGHT_REJECT);
-    }
-
-    if (rc == CORSGATE_RESULT_OK && clcf->mode != NGX_CONF_UNSET_UINT) {
-        rc = corsgate_builder_set_mode(b,
-                 clcf->mode == NGX_HTTP_CORS_MODE_REPORT_ONLY
-                 ? CORSGATE_MODE_REPORT_ONLY : CORSGATE_MODE_ENFORCE);
-    }
-
-    if (rc != CORSGATE_RESULT_OK) {
-        corsgate_builder_free(b);
-
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "cors policy: a value is not valid UTF-8 or not "
-                      "accepted by corsgate (%ui) in %V:%ui", (ngx_uint_t) rc,
-                      &clcf->source_file, clcf->source_line);
-        return NULL;
-    }
-
-    policy = NULL;
-
-    /* the builder is consumed, whatever the outcome */
-
-    rc = corsgate_builder_build(b, &policy, errors);
-
-    if (rc != CORSGATE_RESULT_OK) {
-        if (*errors == NULL) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "cors policy: corsgate_builder_build() failed (%ui) "
-                          "in %V:%ui", (ngx_uint_t) rc, &clcf->source_file,
-                          clcf->source_line);
-        }
-
-        return NULL;
-    }
-
-    return policy;
-}
-
-
-static ngx_int_t
-ngx_http_cors_builder_add(corsgate_builder *builder, ngx_array_t *list,
-    corsgate_result (*add)(corsgate_builder *b, const uint8_t *ptr,
-    size_t len))
-{
-    ngx_str_t   *s;
-    ngx_uint_t   i;
-
-    if (list == NULL) {
+    default: /* NGX_HTTP_CORS_VAR_KIND */
+        v->not_found = 1;
         return NGX_OK;
     }
 
-    s = list->elts;
-
-    for (i = 0; i < list->nelts; i++) {
-        if (add(builder, s[i].data, s[i].len) != CORSGATE_RESULT_OK) {
-            return NGX_ERROR;
-        }
-    }
+    v->len = s.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = s.data;
 
     return NGX_OK;
 }
 
 
-static void
-ngx_http_cors_log_errors(ngx_conf_t *cf, ngx_http_cors_loc_conf_t *clcf,
-    corsgate_errors *errors)
-{
-    size_t                 i, n;
-    ngx_str_t              what;
-    corsgate_build_error   e;
+/* module initialisation */
 
-    if (clcf->policy_file.data != NULL) {
-        what = clcf->policy_file;
-
-    } else {
-        ngx_str_set(&what, "(inline)");
-    }
-
-    n = corsgate_errors_len(errors);
-
-    for (i = 0; i < n; i++) {
-        if (corsgate_errors_get(errors, i, &e) != CORSGATE_RESULT_OK) {
-            break;
-        }
-
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "cors policy %V: %*s: %*s (\"%*s\") in %V:%ui", &what,
-                      e.kind_name.len, e.kind_name.ptr,
-                      e.message.len, e.message.ptr,
-                      e.value.len, e.value.ptr,
-                      &clcf->source_file, clcf->source_line);
-    }
-}
-
-
-static void
-ngx_http_cors_policy_cleanup(void *data)
-{
-    corsgate_policy_free((corsgate_policy *) data);
-}
-
-
-/* configuration */
-
-static ngx_int_t
+ngx_int_t
 ngx_http_cors_add_variables(ngx_conf_t *cf)
 {
     ngx_http_variable_t  *var, *v;
@@ -1401,109 +1035,7 @@ ngx_http_cors_add_variables(ngx_conf_t *cf)
 }
 
 
-static void *
-ngx_http_cors_create_loc_conf(ngx_conf_t *cf)
-{
-    ngx_http_cors_loc_conf_t  *conf;
-
-    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_cors_loc_conf_t));
-    if (conf == NULL) {
-        return NULL;
-    }
-
-    /*
-     * set by ngx_pcalloc():
-     *
-     *     conf->policy = NULL;
-     *     conf->defines_policy = 0;
-     *     conf->compiled = 0;
-     *     conf->source_file = { 0, NULL };
-     *     conf->policy_file = { 0, NULL };
-     *     conf->origins = NULL;
-     *     conf->methods = NULL;
-     *     conf->request_headers = NULL;
-     *     conf->expose_headers = NULL;
-     *     conf->enable_file = { 0, NULL };
-     */
-
-    conf->enable = NGX_CONF_UNSET;
-    conf->credentials = NGX_CONF_UNSET;
-    conf->max_age = NGX_CONF_UNSET;
-    conf->private_network = NGX_CONF_UNSET;
-    conf->preflight_status = NGX_CONF_UNSET;
-    conf->denied_preflight = NGX_CONF_UNSET_UINT;
-    conf->mode = NGX_CONF_UNSET_UINT;
-
-    return conf;
-}
-
-
-static char *
-ngx_http_cors_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
-{
-    ngx_http_cors_loc_conf_t *prev = parent;
-    ngx_http_cors_loc_conf_t *conf = child;
-
-    /*
-     * The policy is all or nothing per level: a level with its own policy
-     * directives compiles them alone, a level without any inherits the
-     * enclosing level's compiled policy (the same object).  Settings are
-     * never merged key by key, so a location can never end up with a
-     * policy more permissive than what was written for it.
-     */
-
-    if (conf->defines_policy) {
-        if (ngx_http_cors_compile(cf, conf) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
-
-    } else {
-        /* the http level is never merged as a child: compile it here */
-
-        if (prev->defines_policy && ngx_http_cors_compile(cf, prev) != NGX_OK)
-        {
-            return NGX_CONF_ERROR;
-        }
-
-        conf->policy = prev->policy;
-        conf->source_file = prev->source_file;
-        conf->source_line = prev->source_line;
-    }
-
-    /*
-     * A level that writes a policy means it: unless it says "cors off",
-     * CORS is on there.  Elsewhere "cors" is inherited, and where it was
-     * never written it follows whether a policy applies.
-     */
-
-    if (conf->enable == NGX_CONF_UNSET) {
-        if (conf->defines_policy) {
-            conf->enable = 1;
-
-        } else {
-            conf->enable = prev->enable;
-            conf->enable_file = prev->enable_file;
-            conf->enable_line = prev->enable_line;
-        }
-    }
-
-    if (conf->enable == NGX_CONF_UNSET) {
-        conf->enable = (conf->policy != NULL);
-    }
-
-    if (conf->enable && conf->policy == NULL) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"cors on\" without a policy: add \"cors_policy\" or "
-                      "\"cors_allow_origins\" at this level or above "
-                      "in %V:%ui", &conf->enable_file, conf->enable_line);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-static ngx_int_t
+ngx_int_t
 ngx_http_cors_init(ngx_conf_t *cf)
 {
     ngx_uint_t                  i;
@@ -1532,10 +1064,44 @@ ngx_http_cors_init(ngx_conf_t *cf)
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     /*
-     * Handlers of one phase run in reverse order of registration, and this
-     * module's postconfiguration runs after the rewrite module's: the
-     * preflight handler therefore runs before the location's "rewrite",
-     * "return" and "if", and before the access phase ("auth_basic").
+     * Handlers of one phase run in reverse order of registration, and
+     * modules register in the order of nginx's module list, where "config"
+     * puts this module just before ngx_http_access_module and after the
+     * auth modules: the preaccess handler runs after "limit_conn" and
+     * "limit_req", the access handler after "allow"/"deny" and before
+     * "auth_basic" and "auth_request".
+     */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_cors_preaccess_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_cors_access_handler;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cors_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /*
+     * This module comes after the rewrite module in nginx's module list:
+     * its rewrite handler runs before the location's "rewrite", "return"
+     * and "if".
      */
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
@@ -1544,6 +1110,14 @@ ngx_http_cors_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_cors_rewrite_handler;
+
+    /*
+     * Header filters run in reverse order of the module list, where
+     * "config" puts this module just before ngx_http_headers_filter_module:
+     * the filter sees the response after "add_header", "expires" and the
+     * third-party header filters placed after it ("more_set_headers"), and
+     * before nginx's range, chunked and header-writing filters.
+     */
 
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_cors_header_filter;

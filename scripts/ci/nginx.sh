@@ -1,8 +1,9 @@
 #!/bin/sh
 # CI entry point for the nginx module: installs nginx and nginx-dev when
 # missing, builds libcorsgate.a and target/nginx/ngx_http_cors_module.so
-# against the installed nginx, and runs the tests in bindings/nginx/t
-# against the real nginx on 127.0.0.1.  Then builds nginx from source with
+# against the installed nginx, and the module's test-only engine-failure
+# build, and runs the tests in bindings/nginx/t against the real nginx on
+# 127.0.0.1.  Then builds nginx from source with
 # the module compiled in (--add-module, bindings/nginx/build-static.sh) and
 # runs the same tests against that binary.
 set -eu
@@ -26,6 +27,13 @@ if ! command -v nginx >/dev/null 2>&1 || [ ! -x /usr/share/nginx/src/configure ]
     apt_install nginx nginx-dev
 fi
 
+# headers-more, for the more_set_headers test against Debian's nginx
+missing=$(missing_packages libnginx-mod-http-headers-more-filter)
+if [ -n "$missing" ]; then
+    # shellcheck disable=SC2086 # a list of package names
+    apt_install $missing
+fi
+
 if ! python3 -c "import pytest" >/dev/null 2>&1; then
     python3 -m pip install --quiet pytest ||
         DEBIAN_FRONTEND=noninteractive apt-get install -y python3-pytest
@@ -34,6 +42,11 @@ fi
 # builds the static library (cargo build --release) and the module,
 # relinking it when the library changed
 "$root/bindings/nginx/build.sh"
+
+# target/nginx/test-panic/ngx_http_cors_module.so, for test_engine_failure.py:
+# the module with -DCORSGATE_TEST_PANIC, linked with the C ABI's test-panic
+# feature (a debug build, in the target directory the capi suite uses too)
+"$root/bindings/nginx/build-test-panic.sh"
 
 cd "$root/bindings/nginx/t"
 echo "== nginx tests: dynamic module in $(command -v nginx)"

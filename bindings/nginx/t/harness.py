@@ -49,11 +49,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def main_conf(prefix, http_body, master=False):
-    """A complete nginx.conf around `http_body` (the inside of http {})."""
+def main_conf(prefix, http_body, master=False, main="", load_module=None):
+    """A complete nginx.conf around `http_body` (the inside of http {});
+    `main` goes into the main context, after the module's load_module line
+    (`load_module` replaces that line)."""
     tmp = os.path.join(prefix, "tmp")
     return f"""
-{LOAD_MODULE}
+{LOAD_MODULE if load_module is None else load_module}
+{main}
 daemon off;
 master_process {"on" if master else "off"};
 worker_processes 1;
@@ -92,10 +95,10 @@ class Prefix:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def nginx_test(conf_path, prefix):
+def nginx_test(conf_path, prefix, binary=None):
     """Runs `nginx -t`; returns (exit code, combined output)."""
     p = subprocess.run(
-        [NGINX, "-t", "-p", prefix, "-c", conf_path],
+        [binary or NGINX, "-t", "-p", prefix, "-c", conf_path],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         timeout=30,
@@ -105,25 +108,36 @@ def nginx_test(conf_path, prefix):
 
 
 class Nginx:
-    """A running nginx; use as a context manager."""
+    """A running nginx; use as a context manager. `main`, `load_module`:
+    see main_conf(); `binary`: another nginx than NGINX."""
 
-    def __init__(self, http_body, master=False, prefix=None):
+    def __init__(
+        self,
+        http_body,
+        master=False,
+        prefix=None,
+        main="",
+        load_module=None,
+        binary=None,
+    ):
+        self.binary = binary or NGINX
         self.prefix = prefix or Prefix()
         self.port = free_port()
         body = http_body.replace("@PORT@", str(self.port)).replace(
             "@PREFIX@", self.prefix.path
         )
         self.conf = self.prefix.file(
-            "nginx.conf", main_conf(self.prefix.path, body, master)
+            "nginx.conf",
+            main_conf(self.prefix.path, body, master, main, load_module),
         )
         self.proc = None
 
     def __enter__(self):
-        code, out = nginx_test(self.conf, self.prefix.path)
+        code, out = nginx_test(self.conf, self.prefix.path, self.binary)
         if code != 0:
             raise RuntimeError(f"nginx -t failed:\n{out}")
         self.proc = subprocess.Popen(
-            [NGINX, "-p", self.prefix.path, "-c", self.conf],
+            [self.binary, "-p", self.prefix.path, "-c", self.conf],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

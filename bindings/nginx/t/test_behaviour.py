@@ -1,4 +1,4 @@
-"""The module inside a real nginx: inheritance, the rewrite-phase preflight
+"""The module inside a real nginx: inheritance, the preflight answer
 (before return, auth_basic and proxy_pass), headers on every response
 (error pages included), upstream CORS headers and Vary, report-only mode
 and the log variables."""

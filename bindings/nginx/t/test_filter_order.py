@@ -3,10 +3,10 @@
 filter) carry the CORS headers exactly once.
 
 The not_modified filter runs before the module's header filter and the
-range header filter after it. Both builds place the module the same way (a
-dynamic module is ordered before the copy filter; --add-module appends it
-to the filters that precede nginx's copy/range-body/not_modified filters),
-and the suite runs against both (see harness.py), so a change of order in
+range header filter after it. Both builds place the module's filter the
+same way, just before nginx's headers filter (ngx_module_order for a
+dynamic module, the module list edited by "config" for --add-module), and
+the suite runs against both (see harness.py), so a change of order in
 either shows up here."""
 
 import pytest
