@@ -448,27 +448,40 @@ fn json_output_round_trips_every_field() {
     );
 }
 
-/// The README's quick start shows the exact output of its main command.
+/// The README shows the exact output of its JSON examples: the quick
+/// start's main command and the command-line section's schema example.
 #[test]
-fn readme_quick_start_output_is_current() {
+fn readme_json_examples_are_current() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
-    let shown = readme
-        .lines()
-        .skip_while(|l| !l.starts_with("The first command prints:"))
-        .find(|l| l.starts_with('{'))
-        .expect("the quick start's JSON line");
-    let out = corsgate(
-        &[
-            "eval",
-            "--policy",
-            &example("policy.toml"),
-            "--request",
-            &example("chrome-preflight.http"),
-            "--format",
-            "json",
-        ],
-        None,
-    );
-    assert!(out.status.success());
-    assert_eq!(text(&out.stdout), format!("{shown}\n"));
+    let shown_after = |marker: &str| -> String {
+        readme
+            .lines()
+            .skip_while(|l| !l.starts_with(marker))
+            .find(|l| l.starts_with('{'))
+            .unwrap_or_else(|| panic!("no JSON line after {marker:?}"))
+            .to_string()
+    };
+    for (marker, request) in [
+        ("The first command prints:", "chrome-preflight.http"),
+        ("**JSON output.**", "rejected-origin.http"),
+    ] {
+        let out = corsgate(
+            &[
+                "eval",
+                "--policy",
+                &example("policy.toml"),
+                "--request",
+                &example(request),
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        assert!(out.status.success());
+        assert_eq!(
+            text(&out.stdout),
+            format!("{}\n", shown_after(marker)),
+            "{request}"
+        );
+    }
 }
