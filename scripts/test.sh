@@ -2,7 +2,8 @@
 # Runs every test of corsgate, installing what a fresh machine lacks.
 #
 #   scripts/test.sh            everything
-#   scripts/test.sh core       only the Rust core (fmt, clippy, docs, tests, no_std)
+#   scripts/test.sh core       only the Rust workspace: core, C ABI crate, CLI (fmt,
+#                              clippy, docs, tests, no_std, dependency trees)
 #   scripts/test.sh capi nginx ...   only the named suites
 #
 # Suites: core capi nginx python bench fuzz. Each prints its own results;
@@ -20,6 +21,22 @@ need_rust_bits() {
         || rustup target add x86_64-unknown-none
 }
 
+# Fails if the normal (non-dev) dependency tree selected by the cargo tree
+# arguments contains one of the crates named by the extended regex $1.
+deps_exclude() {
+    local pattern=$1
+    shift
+    local tree found
+    tree=$(cargo tree "$@" -e normal --prefix none) || return 1
+    found=$(grep -E "^($pattern) " <<<"$tree" | sort -u || true)
+    if [ -n "$found" ]; then
+        echo "cargo tree $* must not contain:"
+        echo "$found"
+        return 1
+    fi
+    echo "cargo tree $*: none of $pattern"
+}
+
 suite_core() {
     need_rust_bits
     set -e
@@ -34,6 +51,14 @@ suite_core() {
     echo "--- no_std builds (x86_64-unknown-none)"
     cargo build -p corsgate --no-default-features --target x86_64-unknown-none
     cargo build -p corsgate --no-default-features --features alloc --target x86_64-unknown-none
+    echo "--- the CLI's dependencies stay out of the libraries"
+    # clap and serde_json belong to cli/ (corsgate-cli) only. The C library
+    # reaches serde through toml (the policy file parser), never serde_json,
+    # serde's derive macros or clap.
+    cli_only="clap|clap_builder|clap_derive|clap_lex|clap_complete|serde_json"
+    deps_exclude "$cli_only|serde|serde_core|serde_derive" -p corsgate --no-default-features
+    deps_exclude "$cli_only|serde_derive" -p corsgate
+    deps_exclude "$cli_only|serde_derive" --manifest-path bindings/c/Cargo.toml
     echo "--- main job: corsgate eval on the example"
     cargo run --quiet -- eval --policy examples/policy.toml --request examples/chrome-preflight.http --format json
 }

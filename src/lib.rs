@@ -40,8 +40,10 @@
 //!
 //! ## Features
 //!
-//! * `std` (default): the TOML policy file ([`Policy::from_toml`]),
-//!   `std::error::Error` impls and the `corsgate` command-line tool.
+//! * `std` (default): the TOML policy file ([`Policy::from_toml`]) and
+//!   `std::error::Error` impls. (The `corsgate` command-line tool is a
+//!   separate package, `corsgate-cli`, so this crate never depends on its
+//!   argument parser or JSON serialiser.)
 //! * `alloc`: policy building and evaluation, without `std`.
 //! * neither: the allocation-free parts only (request scanning,
 //!   [`RequestView`], reasons and decisions), for targets with no allocator.
