@@ -21,7 +21,10 @@
 --     `http-after-response` rules to set (HAProxy 2.6 has no Lua action
 --     that runs on every response);
 --   * txn.cors_kind, txn.cors_decision and txn.cors_reason say what was
---     decided, for `log-format` and ACLs.
+--     decided, for `log-format` and ACLs; txn.cors_mode is the policy's
+--     mode ("enforce" or "report-only"): the rule that removes the
+--     backend's own Access-Control-* headers runs only when it is
+--     "enforce", so that report-only changes nothing.
 -- See bindings/haproxy/README.md for the configuration around it.
 
 -- The C module is corsgate.so. It is opened from package.cpath directly:
@@ -76,6 +79,21 @@ local function parse_policy_list(spec, problems)
     return list
 end
 
+-- Whether a policy that the engine accepted is in report-only mode. The
+-- C ABI has no accessor for the mode, so it is read from the file: once the
+-- engine has accepted it, the file is valid TOML with only corsgate's
+-- top-level keys, so `mode` can only be a plain or quoted key on a line of
+-- its own, with one of its two string values.
+local function is_report_only(text)
+    for line in string.gmatch(text, "[^\n]+") do
+        local key, value = string.match(line, "^%s*[\"']?(%w+)[\"']?%s*=%s*[\"']([%w-]+)[\"']")
+        if key == "mode" then
+            return value == "report-only"
+        end
+    end
+    return false
+end
+
 local function load_policies()
     local spec = os.getenv("CORSGATE_POLICIES")
     if spec == nil or string.match(spec, "^%s*$") then
@@ -98,7 +116,8 @@ local function load_policies()
                         "policy %q in %s: %s%s: %s", name, path, e.kind, at, e.message)
                 end
             else
-                policies[name] = policy
+                local mode = is_report_only(text) and "report-only" or "enforce"
+                policies[name] = { policy, mode }
                 names[#names + 1] = name
             end
         end
@@ -131,8 +150,8 @@ local ACRH = "access-control-request-headers"
 local MAX_ACRH_LINES = 5
 
 local function cors(txn, name)
-    local policy = policies[name]
-    if policy == nil then
+    local entry = policies[name]
+    if entry == nil then
         -- A misspelt policy name must not silently turn CORS off.
         core.Alert("corsgate: http-request lua.corsgate names unknown policy "
             .. tostring(name) .. "; answering 500")
@@ -142,6 +161,7 @@ local function cors(txn, name)
         return
     end
 
+    local policy = entry[1]
     local f = txn.f
     local method = f:method()
     local origin_n = f:req_fhdr_cnt("origin")
@@ -190,6 +210,7 @@ local function cors(txn, name)
     txn:set_var("txn.cors_kind", kind)
     txn:set_var("txn.cors_decision", verdict)
     txn:set_var("txn.cors_reason", reason)
+    txn:set_var("txn.cors_mode", entry[2])
 
     if status ~= 0 then
         -- Answered here; the header variables stay unset so that the
