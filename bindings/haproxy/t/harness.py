@@ -129,7 +129,8 @@ class Haproxy:
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
+                if not self.master_worker or self.loads() >= 1:
+                    return self
             except OSError:
                 if self.proc.poll() is not None:
                     break
@@ -152,10 +153,29 @@ class Haproxy:
         if self.proc is not None:
             self.log.close()
 
+    def loads(self):
+        """How many times the master has loaded its configuration. A master
+        signalled before it is ready for signals (the first load) would
+        lose a reload."""
+        return self.output().count("Loading success.")
+
     def reload(self):
         """Master-worker reload: the master re-reads the configuration
-        (and so the policy files) and starts new workers."""
-        self.proc.send_signal(signal.SIGUSR2)
+        (and so the policy files) and starts new workers. Returns once the
+        master has begun the reload. A master that is still settling after
+        its last load drops SIGUSR2 (seen with 2.6), so the signal is sent
+        again until the master logs that it is reloading."""
+        before = self.output().count("Reloading HAProxy")
+        deadline = time.monotonic() + 20
+        while self.output().count("Reloading HAProxy") == before:
+            assert time.monotonic() < deadline, f"no reload:\n{self.output()}"
+            self.proc.send_signal(signal.SIGUSR2)
+            wait = time.monotonic() + 0.5
+            while (
+                time.monotonic() < wait
+                and self.output().count("Reloading HAProxy") == before
+            ):
+                time.sleep(0.02)
 
     def output(self):
         try:
