@@ -133,14 +133,18 @@ local policies, names = load_policies()
 
 local decide = engine.decide
 
--- Sets a txn variable, or removes it, so that a second lua.corsgate rule
--- on the same request (frontend, then backend) leaves no stale header.
-local function put(txn, var, value)
-    if value ~= nil then
-        txn:set_var(var, value)
-    else
-        txn:unset_var(var)
-    end
+-- A request that already went through lua.corsgate (a frontend rule, then
+-- a backend rule) has header variables from the first decision: they are
+-- removed before the second decision's are set, or a header the second
+-- policy denies would leak through. The marker is the transaction's Lua
+-- private value, which costs far less than reading a variable back.
+local DECIDED = {}
+
+local function clear_headers(txn)
+    txn:unset_var("txn.cors_acao")
+    txn:unset_var("txn.cors_acac")
+    txn:unset_var("txn.cors_aceh")
+    txn:unset_var("txn.cors_vary")
 end
 
 local ACRH = "access-control-request-headers"
@@ -207,6 +211,11 @@ local function cors(txn, name)
             decide(policy, method, origin_n, origin, 0, nil, 0, nil)
     end
 
+    if txn:get_priv() == DECIDED then
+        clear_headers(txn)
+    else
+        txn:set_priv(DECIDED)
+    end
     txn:set_var("txn.cors_kind", kind)
     txn:set_var("txn.cors_decision", verdict)
     txn:set_var("txn.cors_reason", reason)
@@ -215,10 +224,6 @@ local function cors(txn, name)
     if status ~= 0 then
         -- Answered here; the header variables stay unset so that the
         -- http-after-response rules add nothing to this reply.
-        put(txn, "txn.cors_acao", nil)
-        put(txn, "txn.cors_acac", nil)
-        put(txn, "txn.cors_aceh", nil)
-        put(txn, "txn.cors_vary", nil)
         local reply = txn:reply({ status = status })
         for _, h in ipairs(a) do
             reply:add_header(h[1], h[2])
@@ -226,10 +231,18 @@ local function cors(txn, name)
         txn:done(reply)
         return
     end
-    put(txn, "txn.cors_acao", a)
-    put(txn, "txn.cors_acac", b)
-    put(txn, "txn.cors_aceh", c)
-    put(txn, "txn.cors_vary", d)
+    if a ~= nil then
+        txn:set_var("txn.cors_acao", a)
+    end
+    if b ~= nil then
+        txn:set_var("txn.cors_acac", b)
+    end
+    if c ~= nil then
+        txn:set_var("txn.cors_aceh", c)
+    end
+    if d ~= nil then
+        txn:set_var("txn.cors_vary", d)
+    end
 end
 
 core.register_action("corsgate", { "http-req" }, cors, 1)

@@ -56,7 +56,7 @@ def haproxy(backend):
 frontend fe
     bind 127.0.0.1:@PORT@
     log-format "%HU %[var(txn.cors_kind)] %[var(txn.cors_decision)] %[var(txn.cors_reason)]"
-    http-request lua.corsgate api if {{ path_beg /api/ /return/ /deny/ /down/ }}
+    http-request lua.corsgate api if {{ path_beg /api/ /return/ /deny/ /down/ /both/ }}
     http-request lua.corsgate forward if {{ path_beg /forward/ }}
     http-request lua.corsgate report if {{ path_beg /report/ }}
     http-request lua.corsgate nosuchpolicy if {{ path_beg /typo/ }}
@@ -64,7 +64,7 @@ frontend fe
     http-request return status 200 content-type text/plain string returned if {{ path_beg /return/ }}
     http-request deny deny_status 403 if {{ path_beg /deny/ }}
     use_backend down if {{ path_beg /down/ }}
-    use_backend admin if {{ path_beg /admin/ }}
+    use_backend admin if {{ path_beg /admin/ /both/ }}
     default_backend app
 
 backend app
@@ -195,6 +195,16 @@ def test_backend_policy_applies_to_its_routes(haproxy, backend):
     assert r.status == 204
     assert r.get("access-control-allow-methods") == "DELETE"
     assert not backend_saw(backend, "OPTIONS", "/admin/pre")
+
+
+def test_backend_rule_after_frontend_rule_decides_alone(haproxy):
+    # the frontend's policy admits APP, the backend's does not: the
+    # backend's decision must not keep the frontend's headers
+    r = haproxy.request("GET", "/both/x?novary", [("Origin", APP)])
+    assert r.cors() == [["vary", "Origin"]]
+    assert r.get("X-Cors") == "actual denied origin_not_allowed"
+    r = haproxy.request("GET", "/both/x?novary", [("Origin", ADMIN)])
+    assert r.get("access-control-allow-origin") == ADMIN
 
 
 def test_routes_without_a_policy_are_left_alone(haproxy):
