@@ -79,19 +79,13 @@ local function parse_policy_list(spec, problems)
     return list
 end
 
--- Whether a policy that the engine accepted is in report-only mode. The
--- C ABI has no accessor for the mode, so it is read from the file: once the
--- engine has accepted it, the file is valid TOML with only corsgate's
--- top-level keys, so `mode` can only be a plain or quoted key on a line of
--- its own, with one of its two string values.
-local function is_report_only(text)
-    for line in string.gmatch(text, "[^\n]+") do
-        local key, value = string.match(line, "^%s*[\"']?(%w+)[\"']?%s*=%s*[\"']([%w-]+)[\"']")
-        if key == "mode" then
-            return value == "report-only"
-        end
-    end
-    return false
+-- The policy's mode. The C ABI has no accessor for it, but the engine's
+-- documented contract (docs/semantics.md) gives it away: in enforce mode
+-- every decision varies on Origin, even for a request without one, while
+-- report-only returns no header at all.
+local function mode_of(policy)
+    local _, _, _, _, _, _, _, vary = engine.decide(policy, "GET", 0, nil, 0, nil, 0, nil)
+    return vary ~= nil and "enforce" or "report-only"
 end
 
 local function load_policies()
@@ -116,8 +110,7 @@ local function load_policies()
                         "policy %q in %s: %s%s: %s", name, path, e.kind, at, e.message)
                 end
             else
-                local mode = is_report_only(text) and "report-only" or "enforce"
-                policies[name] = { policy, mode }
+                policies[name] = { policy, mode_of(policy) }
                 names[#names + 1] = name
             end
         end
