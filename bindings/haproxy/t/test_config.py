@@ -137,3 +137,17 @@ def test_module_not_on_the_c_path():
         d.remove()
     assert code != 0
     assert "corsgate.so is not on Lua's C path" in out, out
+
+
+def test_action_without_a_policy_name_fails_check():
+    d = Dir()
+    try:
+        path = d.file("api.toml", 'origins = ["https://app.example.com"]\n')
+        frontend = FRONTEND.replace("lua.corsgate api", "lua.corsgate")
+        code, out = haproxy_check(
+            d.file("haproxy.cfg", global_section({"api": path}) + frontend)
+        )
+    finally:
+        d.remove()
+    assert code != 0
+    assert "'http-request lua.corsgate' rule : expect 1 arguments" in out, out
