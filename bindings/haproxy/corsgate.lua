@@ -79,13 +79,17 @@ local function parse_policy_list(spec, problems)
     return list
 end
 
--- The policy's mode. The C ABI has no accessor for it, but the engine's
--- documented contract (docs/semantics.md) gives it away: in enforce mode
--- every decision varies on Origin, even for a request without one, while
--- report-only returns no header at all.
-local function mode_of(policy)
-    local _, _, _, _, _, _, _, vary = engine.decide(policy, "GET", 0, nil, 0, nil, 0, nil)
-    return vary ~= nil and "enforce" or "report-only"
+-- A request without Origin is not_cors whatever else it holds (method,
+-- other fields; docs/semantics.md), so the engine's answer for it is worked
+-- out once per policy here instead of on every such request.
+--
+-- It also gives the policy's mode, which the C ABI has no accessor for: in
+-- enforce mode every decision varies on Origin, even this one, while
+-- report-only returns no header at all (docs/semantics.md).
+local function compile_entry(policy)
+    local none = table.pack(engine.decide(policy, "GET", 0, nil, 0, nil, 0, nil))
+    local mode = none[8] ~= nil and "enforce" or "report-only"
+    return { policy, mode, none }
 end
 
 local function load_policies()
@@ -110,7 +114,7 @@ local function load_policies()
                         "policy %q in %s: %s%s: %s", name, path, e.kind, at, e.message)
                 end
             else
-                policies[name] = { policy, mode_of(policy) }
+                policies[name] = compile_entry(policy)
                 names[#names + 1] = name
             end
         end
@@ -160,18 +164,23 @@ local function cors(txn, name)
 
     local policy = entry[1]
     local f = txn.f
-    local method = f:method()
     local origin_n = f:req_fhdr_cnt("origin")
-    local origin = nil
+    local method, origin = nil, nil
     if origin_n == 1 then
         origin = f:req_fhdr("origin")
+    end
+    if origin_n ~= 0 then
+        method = f:method()
     end
 
     local kind, verdict, reason, status, a, b, c, d
     -- Only an OPTIONS request with an Origin can be a preflight: the other
     -- request fields mean nothing to any other request, so they are read
     -- only then.
-    if origin_n ~= 0 and method == "OPTIONS" then
+    if origin_n == 0 then
+        local n = entry[3]
+        kind, verdict, reason, status, a, b, c, d = n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8]
+    elseif method == "OPTIONS" then
         local acrm_n = f:req_fhdr_cnt("access-control-request-method")
         local acrm = nil
         if acrm_n == 1 then
