@@ -156,6 +156,9 @@ local function cors(txn, name)
         -- A misspelt policy name must not silently turn CORS off.
         core.Alert("corsgate: http-request lua.corsgate names unknown policy "
             .. tostring(name) .. "; answering 500")
+        if txn:get_priv() == DECIDED then
+            clear_headers(txn)
+        end
         txn:set_var("txn.cors_decision", "error")
         txn:set_var("txn.cors_reason", "unknown_policy")
         txn:done(txn:reply({ status = 500 }))
