@@ -7,13 +7,16 @@
 #![no_main]
 
 use corsgate::Policy;
-use corsgate_fuzz::alloc_count::assert_no_alloc;
-use corsgate_fuzz::config::Config;
 use corsgate_fuzz::gen::probe_origins;
-use corsgate_fuzz::invariants::{assert_same, check_output};
-use corsgate_fuzz::origin_ref::naive_admits;
-use corsgate_fuzz::reference::RefPolicy;
+use corsgate_oracle::alloc::{assert_none as assert_no_alloc, Counting};
+use corsgate_oracle::config::Config;
+use corsgate_oracle::invariants::{assert_holds, assert_same, Context};
+use corsgate_oracle::origin::naive_admits;
+use corsgate_oracle::reference::RefPolicy;
 use libfuzzer_sys::fuzz_target;
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 const CANARIES: [&[u8]; 3] = [
     b"https://attacker.invalid",
@@ -55,6 +58,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let reference = RefPolicy::new(&cfg);
+    let naive = |o: &[u8]| naive_admits(&cfg.origins, cfg.allow_null_origin, o);
     for origin in probe_origins(&cfg.origins) {
         for (method, acrm) in [
             (&b"GET"[..], None),
@@ -71,9 +75,13 @@ fuzz_target!(|data: &[u8]| {
                 ));
             }
             let d = assert_no_alloc("evaluate", || policy.evaluate(method, &fields));
-            check_output(&d, Some(&origin), |o| {
-                naive_admits(&cfg.origins, cfg.allow_null_origin, o)
-            });
+            let origins: [&[u8]; 1] = [&origin];
+            let cx = Context {
+                origins: Some(&origins),
+                report_only: Some(cfg.report_only),
+                admits: Some(&naive),
+            };
+            assert_holds(&d, &cx);
             assert_same(
                 &d,
                 &reference.evaluate(method, &fields),
