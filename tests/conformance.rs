@@ -16,33 +16,20 @@ const MIN_BUILDS: usize = 60;
 /// What the runner found wrong with one form of one case.
 fn diff(expect: &Expect, got: &Expect) -> String {
     let mut out = String::new();
-    if expect.kind != got.kind {
-        let _ = write!(
-            out,
-            "\n      kind: expected {}, got {}",
-            expect.kind, got.kind
-        );
-    }
-    if expect.allowed != got.allowed {
-        let _ = write!(
-            out,
-            "\n      allowed: expected {}, got {}",
-            expect.allowed, got.allowed
-        );
-    }
-    if expect.reason != got.reason {
-        let _ = write!(
-            out,
-            "\n      reason: expected {}, got {}",
-            expect.reason, got.reason
-        );
-    }
-    if expect.status != got.status {
-        let _ = write!(
-            out,
-            "\n      status: expected {}, got {}",
-            expect.status, got.status
-        );
+    let scalars = [
+        ("kind", expect.kind.clone(), got.kind.clone()),
+        (
+            "allowed",
+            expect.allowed.to_string(),
+            got.allowed.to_string(),
+        ),
+        ("reason", expect.reason.clone(), got.reason.clone()),
+        ("status", expect.status.to_string(), got.status.to_string()),
+    ];
+    for (field, want, have) in scalars {
+        if want != have {
+            let _ = write!(out, "\n      {field}: expected {want}, got {have}");
+        }
     }
     if expect.headers != got.headers {
         let _ = write!(

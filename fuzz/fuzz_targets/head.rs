@@ -12,9 +12,8 @@ use corsgate::{scan_head, Kind, Policy, Reason};
 use corsgate_fuzz::archetypes::archetypes;
 use corsgate_oracle::alloc::{assert_none as assert_no_alloc, Counting};
 use corsgate_oracle::config::Config;
-use corsgate_oracle::head::{split, values};
-use corsgate_oracle::invariants::{assert_holds, assert_same, Context};
-use corsgate_oracle::origin::naive_admits;
+use corsgate_oracle::head::split;
+use corsgate_oracle::invariants::{assert_holds_for, assert_same};
 use corsgate_oracle::reference::RefPolicy;
 use libfuzzer_sys::fuzz_target;
 
@@ -45,18 +44,10 @@ fuzz_target!(|head: &[u8]| {
     let scanned = scan_head(head);
     for f in fixtures() {
         let d = assert_no_alloc("evaluate_head", || f.policy.evaluate_head(head));
-        let naive = |o: &[u8]| naive_admits(&f.cfg.origins, f.cfg.allow_null_origin, o);
-        let mut cx = Context {
-            origins: Some(&[]),
-            report_only: Some(f.cfg.report_only),
-            admits: Some(&naive),
-        };
         match &scanned {
             Ok(view) => {
                 let (method, fields) = split(head).expect("a head that scans has an empty line");
-                let origins = values(&fields, "origin");
-                cx.origins = Some(&origins);
-                assert_holds(&d, &cx);
+                assert_holds_for(&d, &f.cfg, &fields);
                 let listed = assert_no_alloc("evaluate", || f.policy.evaluate(method, &fields));
                 assert!(
                     d == listed,
@@ -80,7 +71,7 @@ fuzz_target!(|head: &[u8]| {
                     d.headers().iter().all(|h| h.name == "Vary"),
                     "CORS headers on an unscannable head"
                 );
-                assert_holds(&d, &cx);
+                assert_holds_for(&d, &f.cfg, &[]);
             }
         }
     }

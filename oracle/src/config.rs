@@ -22,6 +22,10 @@ pub struct Config {
 }
 
 impl Default for Config {
+    /// The policy file's defaults as docs/semantics.md states them. Spelled
+    /// out here rather than read from `PolicyBuilder`, whose defaults look
+    /// alike on purpose: a changed default in the engine must show up as a
+    /// disagreement with the reference.
     fn default() -> Self {
         Config {
             origins: Vec::new(),

@@ -9,7 +9,9 @@
 
 use corsgate::{names, Decision, Kind, Reason};
 
-use crate::head::trim_ows;
+use crate::config::Config;
+use crate::head::{trim_ows, values, Field};
+use crate::origin::naive_admits;
 use crate::reference::RefDecision;
 
 /// The only header names the engine may emit.
@@ -192,6 +194,21 @@ pub fn assert_holds(d: &Decision<'_>, cx: &Context<'_>) {
         "the decision {d:?} breaks invariants:\n  {}",
         found.join("\n  ")
     );
+}
+
+/// [`assert_holds`] with everything known: `d` is the decision of the
+/// policy `cfg` on a request with these header `fields` (none for a head
+/// that did not scan), so the echo, report-only and naive-matcher checks
+/// all run.
+pub fn assert_holds_for(d: &Decision<'_>, cfg: &Config, fields: &[Field<'_>]) {
+    let origins = values(fields, "origin");
+    let admits = |o: &[u8]| naive_admits(&cfg.origins, cfg.allow_null_origin, o);
+    let cx = Context {
+        origins: Some(&origins),
+        report_only: Some(cfg.report_only),
+        admits: Some(&admits),
+    };
+    assert_holds(d, &cx);
 }
 
 /// Asserts the engine's decision equals the reference's, field by field.
