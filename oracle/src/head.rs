@@ -89,7 +89,7 @@ pub fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| is_tchar(b))
 }
 
-/// [`write`] with target `/`, when every part can travel in HTTP/1.1
+/// [`write()`] with target `/`, when every part can travel in HTTP/1.1
 /// unchanged (a token method and names, values free of control bytes other
 /// than HTAB), so that the head holds exactly the given fields plus `Host`.
 pub fn write_checked(method: &[u8], fields: &[(&[u8], &[u8])]) -> Option<Vec<u8>> {

@@ -34,6 +34,10 @@ pub fn is_safe_value(value: &[u8]) -> bool {
         .all(|&b| b == b'\t' || (0x20..=0x7e).contains(&b))
 }
 
+/// A naive verdict on an origin: whether the policy, read literally,
+/// admits it.
+pub type Admits<'a> = &'a dyn Fn(&[u8]) -> bool;
+
 /// What is known of the request and the policy behind a decision. Each
 /// field left `None` skips the checks that need it.
 #[derive(Clone, Copy, Default)]
@@ -46,7 +50,7 @@ pub struct Context<'a> {
     pub report_only: Option<bool>,
     /// The naive matcher for the policy (see [`crate::origin::naive_admits`]):
     /// an echoed origin must be one it admits.
-    pub admits: Option<&'a dyn Fn(&[u8]) -> bool>,
+    pub admits: Option<Admits<'a>>,
 }
 
 /// Every invariant `d` breaks, one line each; empty when it keeps them all.

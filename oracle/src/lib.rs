@@ -5,7 +5,7 @@
 //! The oracles are written from `docs/semantics.md` and share no code with
 //! the engine: a bug in the engine cannot hide in its own test.
 //!
-//! * [`reference`]: a deliberately simple evaluator (owned strings, linear
+//! * [`reference`](mod@reference): a deliberately simple evaluator (owned strings, linear
 //!   scans, one step per documented rule), for differential checks;
 //! * [`origin`]: a naive serialized-origin validator and pattern matcher;
 //! * [`invariants`]: what every decision must satisfy, whatever the input;
