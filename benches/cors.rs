@@ -25,14 +25,13 @@ use std::time::Duration;
 use corsgate::Policy;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
 
-#[path = "support/alloc.rs"]
-mod alloc;
 #[path = "support/corpus.rs"]
 mod corpus;
 #[path = "support/tower_peer.rs"]
 mod tower_peer;
 
 use corpus::{PolicyId, Scenario};
+use corsgate_oracle::alloc;
 
 #[global_allocator]
 static GLOBAL: alloc::Counting = alloc::Counting;

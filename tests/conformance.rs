@@ -2,13 +2,12 @@
 //! the three input forms and every policy of `policy_builds.json` through
 //! the TOML loader, and reports every mismatch at once.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use common::{Expect, Form, Prepared};
 use corsgate::{Decision, ErrorKind, Policy, Reason};
+use corsgate_oracle::invariants::{self, Context};
+use corsgate_oracle::vectors::{self as common, Expect, Form, Prepared};
 
 /// Guards against a misnamed or truncated file silently dropping cases.
 const MIN_CASES: usize = 200;
@@ -17,33 +16,20 @@ const MIN_BUILDS: usize = 60;
 /// What the runner found wrong with one form of one case.
 fn diff(expect: &Expect, got: &Expect) -> String {
     let mut out = String::new();
-    if expect.kind != got.kind {
-        let _ = write!(
-            out,
-            "\n      kind: expected {}, got {}",
-            expect.kind, got.kind
-        );
-    }
-    if expect.allowed != got.allowed {
-        let _ = write!(
-            out,
-            "\n      allowed: expected {}, got {}",
-            expect.allowed, got.allowed
-        );
-    }
-    if expect.reason != got.reason {
-        let _ = write!(
-            out,
-            "\n      reason: expected {}, got {}",
-            expect.reason, got.reason
-        );
-    }
-    if expect.status != got.status {
-        let _ = write!(
-            out,
-            "\n      status: expected {}, got {}",
-            expect.status, got.status
-        );
+    let scalars = [
+        ("kind", expect.kind.clone(), got.kind.clone()),
+        (
+            "allowed",
+            expect.allowed.to_string(),
+            got.allowed.to_string(),
+        ),
+        ("reason", expect.reason.clone(), got.reason.clone()),
+        ("status", expect.status.to_string(), got.status.to_string()),
+    ];
+    for (field, want, have) in scalars {
+        if want != have {
+            let _ = write!(out, "\n      {field}: expected {want}, got {have}");
+        }
     }
     if expect.headers != got.headers {
         let _ = write!(
@@ -55,52 +41,22 @@ fn diff(expect: &Expect, got: &Expect) -> String {
     out
 }
 
-/// Checks that hold for every decision, whatever the case expects:
-/// output safety (Semantics 9) and the serializer (W-04).
-fn invariant_problems(d: &Decision<'_>) -> String {
-    let mut out = String::new();
-    for h in d.headers() {
-        if !common::RESPONSE_NAMES.contains(&h.name) {
-            let _ = write!(out, "\n      unexpected header name {:?}", h.name);
-        }
-        if !common::is_safe_value(h.value) {
-            let _ = write!(
-                out,
-                "\n      unsafe bytes in {}: {:?}",
-                h.name,
-                String::from_utf8_lossy(h.value)
-            );
-        }
-    }
-    let mut text = Vec::new();
-    for h in d.headers() {
-        text.extend_from_slice(h.name.as_bytes());
-        text.extend_from_slice(b": ");
-        text.extend_from_slice(h.value);
-        text.extend_from_slice(b"\r\n");
-    }
-    let mut buf = vec![0u8; text.len() + 8];
-    match d.write_headers(&mut buf) {
-        Ok(n) if buf.get(..n) == Some(&text[..]) => {}
-        other => {
-            let _ = write!(
-                out,
-                "\n      write_headers gave {other:?} for {} expected bytes",
-                text.len()
-            );
-        }
-    }
-    if !text.is_empty() {
-        let mut short = vec![0xaau8; text.len() - 1];
-        let result = d.write_headers(&mut short);
-        if result != Err(text.len()) || short.iter().any(|&b| b != 0xaa) {
-            let _ = write!(
-                out,
-                "\n      short buffer: got {result:?} or bytes were written"
-            );
-        }
-    }
-    out
+/// The invariants every decision keeps, whatever the case expects
+/// (output safety, Semantics 8 and 9, the serializer's W-04), as report
+/// lines. The echo check needs the request's Origin lines, known here for
+/// cases given as a request; a raw head's are the scanner's business.
+fn invariant_problems(policy: &Policy, p: &Prepared<'_>, d: &Decision<'_>) -> String {
+    let pairs = p.pairs();
+    let origins = corsgate_oracle::head::values(&pairs, "origin");
+    let cx = Context {
+        origins: p.case.request.is_some().then_some(&origins[..]),
+        report_only: Some(policy.report_only()),
+        admits: None,
+    };
+    invariants::problems(d, &cx)
+        .iter()
+        .map(|problem| format!("\n      {problem}"))
+        .collect()
 }
 
 #[test]
@@ -133,7 +89,8 @@ fn vectors_conform() {
             }
             let d = common::evaluate(policy, &prepared, &pairs, form);
             evaluations += 1;
-            let problems = diff(&case.expect, &common::outcome(&d)) + &invariant_problems(&d);
+            let problems = diff(&case.expect, &common::outcome(&d))
+                + &invariant_problems(policy, &prepared, &d);
             if !problems.is_empty() {
                 failures.push(format!(
                     "[{}] {} ({}):{problems}",

@@ -5,11 +5,13 @@
 //! GHSA-vhxv-fg4m-p2w8, where a radix tree confused `barfoo.com` with
 //! `foo.com`. Every property runs a fixed number of cases.
 
-mod common;
-
 use std::sync::OnceLock;
 
 use corsgate::{Decision, Field, Policy, RequestView};
+use corsgate_oracle::head::{self, trim_ows};
+use corsgate_oracle::invariants::{self, is_safe_value, Context};
+use corsgate_oracle::origin::{naive_admits, origin_ok};
+use corsgate_oracle::vectors as common;
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -26,56 +28,12 @@ fn config() -> ProptestConfig {
 
 // ------------------------------------------------------------------ models
 
-/// The reference matcher: as simple as possible, by string splitting.
-/// `scheme://host[:port]` against `scheme://[*.]host[:port|:*]` or `*`.
-fn naive_match(pattern: &str, origin: &str) -> bool {
-    if pattern == "*" {
-        return true;
-    }
-    let (Some((p_scheme, p_auth)), Some((o_scheme, o_auth))) =
-        (pattern.split_once("://"), origin.split_once("://"))
-    else {
-        return false;
-    };
-    let (p_host, p_port) = split_port(p_auth);
-    let (o_host, o_port) = split_port(o_auth);
-    let port_ok = p_port == Some("*") || p_port == o_port;
-    let host_ok = match p_host.strip_prefix("*.") {
-        Some(suffix) => o_host
-            .strip_suffix(suffix)
-            .and_then(|rest| rest.strip_suffix('.'))
-            .is_some_and(|sub| !sub.is_empty()),
-        None => p_host == o_host,
-    };
-    p_scheme == o_scheme && port_ok && host_ok
-}
-
-fn split_port(authority: &str) -> (&str, Option<&str>) {
-    match authority.rsplit_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
-    }
-}
-
 /// What an anonymous policy of `patterns` must do with the `Origin` value
 /// `origin`: allow it exactly when, trimmed of optional whitespace like any
-/// field value, it is a browser-producible origin some pattern admits.
+/// field value, it is a browser-producible origin some pattern admits (the
+/// oracle's naive validator and matcher).
 fn reference_allows(patterns: &[String], origin: &str) -> bool {
-    let origin = origin.trim_matches([' ', '\t']);
-    corsgate::is_serialized_origin(origin.as_bytes())
-        && patterns.iter().any(|p| naive_match(p, origin))
-}
-
-fn trim_ows(v: &[u8]) -> &[u8] {
-    let start = v
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(v.len());
-    let end = v
-        .iter()
-        .rposition(|&b| b != b' ' && b != b'\t')
-        .map_or(start, |i| i + 1);
-    &v[start..end]
+    naive_admits(patterns, false, trim_ows(origin.as_bytes()))
 }
 
 // -------------------------------------------------------------- generators
@@ -270,16 +228,18 @@ fn request(
     )
 }
 
-fn head(method: &str, headers: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut out = format!("{method} / HTTP/1.1\r\nHost: api.test\r\n").into_bytes();
-    for (name, value) in headers {
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    out
+/// The header list as borrowed pairs.
+fn pairs<'h>(headers: &'h [(&str, Vec<u8>)]) -> Vec<(&'h [u8], &'h [u8])> {
+    headers
+        .iter()
+        .map(|(n, v)| (n.as_bytes(), &v[..]))
+        .collect()
+}
+
+/// The request as a raw head, bytes as given (a value with CR or LF in it
+/// changes the lines the head holds).
+fn raw_head(method: &str, pairs: &[(&[u8], &[u8])]) -> Vec<u8> {
+    head::write(method.as_bytes(), b"/", pairs)
 }
 
 /// Every policy of `policies.json`, compiled once.
@@ -293,63 +253,20 @@ fn policy_index() -> impl Strategy<Value = usize> {
 }
 
 /// The invariants every decision keeps, whatever the request
-/// (attacks.md P6–P9, DESIGN.md Semantics 4, 8, 9).
+/// (attacks.md P6–P9, DESIGN.md Semantics 4, 8, 9), given the request's
+/// `Origin` values as sent.
 fn check_invariants(policy: &Policy, origins: &[&[u8]], d: &Decision<'_>) -> Result<(), String> {
-    let mut acao = Vec::new();
-    for h in d.headers() {
-        if !common::RESPONSE_NAMES.contains(&h.name) {
-            return Err(format!("unexpected header name {:?}", h.name));
-        }
-        if !common::is_safe_value(h.value) {
-            return Err(format!("unsafe value in {}: {:?}", h.name, h.value));
-        }
-        if h.name == "Access-Control-Allow-Origin" {
-            acao.push(h.value);
-        }
-    }
-    if acao.len() > 1 {
-        return Err(format!("{} ACAO headers", acao.len()));
-    }
-    if let Some(&value) = acao.first() {
-        let echoes = origins.len() == 1 && trim_ows(origins[0]) == value;
-        if value != b"*" && !echoes {
-            return Err(format!(
-                "ACAO {:?} is neither * nor the request Origin {origins:?}",
-                value
-            ));
-        }
-    }
-    if let Some(acac) = d.header("Access-Control-Allow-Credentials") {
-        if acac != b"true" {
-            return Err(format!("ACAC {acac:?}"));
-        }
-        match acao.first() {
-            None => return Err("ACAC without ACAO".into()),
-            Some(&b"*") => return Err("ACAO * with ACAC".into()),
-            Some(_) => {}
-        }
-    }
-    if policy.report_only() {
-        if !d.headers().is_empty() || d.status() != 0 {
-            return Err("report-only decision changes the response".into());
-        }
+    let cx = Context {
+        origins: Some(origins),
+        report_only: Some(policy.report_only()),
+        admits: None,
+    };
+    let problems = invariants::problems(d, &cx);
+    if problems.is_empty() {
+        Ok(())
     } else {
-        let varies = d
-            .header("Vary")
-            .is_some_and(|v| v.split(|&b| b == b',').any(|t| trim_ows(t) == b"Origin"));
-        if !varies {
-            return Err("no Vary: Origin".into());
-        }
+        Err(problems.join("; "))
     }
-    Ok(())
-}
-
-fn origin_values<'a>(headers: &'a [(&str, Vec<u8>)]) -> Vec<&'a [u8]> {
-    headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("origin"))
-        .map(|(_, v)| &v[..])
-        .collect()
 }
 
 // -------------------------------------------------------------- properties
@@ -452,7 +369,7 @@ proptest! {
                               sub in select(&LABELS[..])) {
         let policy = anonymous_policy(&ps);
         let base = instance(which.get::<String>(&ps), sub, ":8080");
-        prop_assume!(corsgate::is_serialized_origin(base.as_bytes()));
+        prop_assume!(origin_ok(base.as_bytes()));
         prop_assert!(allowed_origin(&policy, &base).is_some(), "{} must be allowed by {:?}", base, ps);
         for edited in neighbourhood(&base) {
             let got = allowed_origin(&policy, &edited).is_some();
@@ -464,8 +381,8 @@ proptest! {
     #[test]
     fn three_forms_agree(p in policy_index(), (m, headers) in request(head_safe_value())) {
         let policy = &policies()[p].1;
-        let raw = head(m, &headers);
-        let pairs: Vec<(&[u8], &[u8])> = headers.iter().map(|(n, v)| (n.as_bytes(), &v[..])).collect();
+        let pairs = pairs(&headers);
+        let raw = raw_head(m, &pairs);
         let mut view = RequestView::new(m.as_bytes());
         for &(n, v) in &pairs {
             view.add_header(n, v);
@@ -488,7 +405,7 @@ proptest! {
         policies()[0].1.evaluate_view_into(&RequestView::from_headers(b"OPTIONS", full), &mut slot);
         policy.evaluate_view_into(&view, &mut slot);
         prop_assert_eq!(slot, from_view, "reused slot, policy {}", &policies()[p].0);
-        let checked = check_invariants(policy, &origin_values(&headers), &from_list);
+        let checked = check_invariants(policy, &head::values(&pairs, "origin"), &from_list);
         prop_assert!(checked.is_ok(), "{:?}", checked);
     }
 
@@ -499,13 +416,13 @@ proptest! {
     #[test]
     fn a_host_sink_receives_the_decision(p in policy_index(), (m, headers) in request(head_safe_value())) {
         let policy = &policies()[p].1;
-        let pairs: Vec<(&[u8], &[u8])> = headers.iter().map(|(n, v)| (n.as_bytes(), &v[..])).collect();
+        let pairs = pairs(&headers);
         let view = RequestView::from_headers(m.as_bytes(), pairs.iter().copied());
         let want = policy.evaluate_view(&view);
         let mut sink = Recorder::default();
         policy.evaluate_view_into(&view, &mut sink);
         prop_assert_eq!(&sink.calls, &recorded(&want), "view, policy {}", &policies()[p].0);
-        let raw = head(m, &headers);
+        let raw = raw_head(m, &pairs);
         let mut sink = Recorder::default();
         policy.evaluate_head_into(&raw, &mut sink);
         prop_assert_eq!(&sink.calls, &recorded(&policy.evaluate_head(&raw)), "head, policy {}", &policies()[p].0);
@@ -517,14 +434,14 @@ proptest! {
     #[test]
     fn invariants_hold_for_any_values(p in policy_index(), (m, headers) in request(any_value())) {
         let policy = &policies()[p].1;
-        let pairs: Vec<(&[u8], &[u8])> = headers.iter().map(|(n, v)| (n.as_bytes(), &v[..])).collect();
+        let pairs = pairs(&headers);
         let d = policy.evaluate(m.as_bytes(), &pairs);
-        let checked = check_invariants(policy, &origin_values(&headers), &d);
+        let checked = check_invariants(policy, &head::values(&pairs, "origin"), &d);
         prop_assert!(checked.is_ok(), "policy {}: {:?}", &policies()[p].0, checked);
         // The same bytes in a raw head: a value with a line break in it
         // changes which lines the head holds, so the echo is checked against
         // the Origin lines the scanner itself found.
-        let raw = head(m, &headers);
+        let raw = raw_head(m, &pairs);
         let d = policy.evaluate_head(&raw);
         let scanned: Vec<&[u8]> = match corsgate::scan_head(&raw).map(|v| v.origin) {
             Ok(Field::One(v)) => vec![v],
@@ -541,7 +458,7 @@ proptest! {
         let policy = &policies()[p].1;
         let d = policy.evaluate_head(&bytes);
         for h in d.headers() {
-            prop_assert!(common::is_safe_value(h.value), "{:?}", h);
+            prop_assert!(is_safe_value(h.value), "{:?}", h);
             // A random head can only be allowed under an origin it holds.
             if h.name == "Access-Control-Allow-Origin" && h.value != b"*" {
                 prop_assert!(bytes.windows(h.value.len()).any(|w| w == h.value));
@@ -567,7 +484,7 @@ proptest! {
         let policy = &policies()[p].1;
         let d = policy.evaluate_head(&bytes);
         for h in d.headers() {
-            prop_assert!(common::is_safe_value(h.value), "{:?}", h);
+            prop_assert!(is_safe_value(h.value), "{:?}", h);
         }
         prop_assert!(d.headers().len() <= corsgate::MAX_HEADERS);
     }
@@ -584,24 +501,4 @@ fn vector_heads() -> &'static Vec<Vec<u8>> {
             .filter(|h| h.len() <= 4096)
             .collect()
     })
-}
-
-/// The models themselves, on the attacks they must tell apart.
-#[test]
-fn reference_matcher_sanity() {
-    assert!(naive_match("https://foo.com", "https://foo.com"));
-    assert!(!naive_match("https://foo.com", "https://barfoo.com"));
-    assert!(naive_match("https://*.foo.com", "https://a.b.foo.com"));
-    assert!(!naive_match("https://*.foo.com", "https://foo.com"));
-    assert!(!naive_match("https://*.foo.com", "https://barfoo.com"));
-    assert!(!naive_match("https://*.foo.com", "https://a.foo.com:8080"));
-    assert!(naive_match("https://*.foo.com:*", "https://a.foo.com:8080"));
-    assert!(naive_match("http://localhost:*", "http://localhost"));
-    assert!(naive_match("http://localhost:*", "http://localhost:1"));
-    assert!(!naive_match(
-        "http://localhost:*",
-        "http://localhost.evil.com"
-    ));
-    assert!(!naive_match("https://foo.com", "http://foo.com"));
-    assert!(!neighbourhood("https://a.com").is_empty());
 }

@@ -4,73 +4,14 @@
 //! allocation at all.
 //!
 //! Policies and request bytes are prepared first; the counting allocator
-//! only counts on this thread and only between `start` and `stop`, so the
-//! harness and the preparation cannot disturb the count.
+//! (`corsgate_oracle::alloc`) counts per thread and only inside `count`, so
+//! the harness and the preparation cannot disturb the count.
 
-mod common;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-use common::Prepared;
-
-struct Counting;
-
-thread_local! {
-    // `const` thread-locals need no lazy initialisation, so reading them
-    // from inside the allocator cannot allocate or recurse.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn note_allocation() {
-    // `try_with` fails only during thread teardown, when nothing is counted.
-    let _ = COUNTING.try_with(|on| {
-        if on.get() {
-            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        }
-    });
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged, so `Counting` upholds exactly the contract `System` does; the
-// bookkeeping only touches thread-local `Cell`s and never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: forwarded verbatim; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
-        // SAFETY: as above; `ptr` came from this allocator, i.e. from `System`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use corsgate_oracle::alloc::{count, Counting};
+use corsgate_oracle::vectors::{self as common, Prepared};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// Runs `f` and returns how many allocations it made on this thread.
-fn count<R>(f: impl FnOnce() -> R) -> (R, u64) {
-    ALLOCATIONS.with(|n| n.set(0));
-    COUNTING.with(|on| on.set(true));
-    let r = f();
-    COUNTING.with(|on| on.set(false));
-    (r, ALLOCATIONS.with(Cell::get))
-}
 
 /// Big enough for any decision: at most `MAX_HEADERS` lines, of which only
 /// the echoed request-headers lines can be long (2 KiB in all).

@@ -2,64 +2,14 @@
 //!
 //! Shared by the criterion bench (`benches/cors.rs`) and the instruction
 //! count driver (`benches/icount.rs`), so both measure exactly the same
-//! inputs. The first heads are the browser captures from the performance
-//! research note (CRLF line ends, real header order); the adversarial heads
-//! are generated deterministically.
+//! inputs. The browser heads are the captures of `examples/*.http` (CRLF
+//! line ends, real header order, read through `corsgate_oracle::fixtures`),
+//! with single values rewritten per scenario; the adversarial heads are
+//! generated deterministically.
 
 use corsgate::Policy;
-
-/// Chrome 124 preflight, 553 bytes, 14 header lines.
-pub const CHROME_PREFLIGHT: &str = "OPTIONS /api/v1/items?limit=50 HTTP/1.1\r\n\
-Host: api.example.com\r\n\
-Connection: keep-alive\r\n\
-Accept: */*\r\n\
-Access-Control-Request-Method: POST\r\n\
-Access-Control-Request-Headers: authorization,content-type,x-request-id\r\n\
-Origin: {ORIGIN}\r\n\
-User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36\r\n\
-Sec-Fetch-Mode: cors\r\n\
-Sec-Fetch-Site: same-site\r\n\
-Sec-Fetch-Dest: empty\r\n\
-Referer: https://app.example.com/\r\n\
-Accept-Encoding: gzip, deflate, br, zstd\r\n\
-Accept-Language: en-US,en;q=0.9\r\n\
-\r\n";
-
-/// Firefox 125 credentialed GET; the Cookie value is filled to 2 KiB.
-const FIREFOX_GET: &str = "GET /api/v1/items?page=2 HTTP/1.1\r\n\
-Host: api.example.com\r\n\
-User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0\r\n\
-Accept: application/json, text/plain, */*\r\n\
-Accept-Language: en-US,en;q=0.5\r\n\
-Accept-Encoding: gzip, deflate, br\r\n\
-Referer: https://app.example.com/\r\n\
-Origin: https://app.example.com\r\n\
-Connection: keep-alive\r\n\
-Cookie: {COOKIE}\r\n\
-Sec-Fetch-Dest: empty\r\n\
-Sec-Fetch-Mode: cors\r\n\
-Sec-Fetch-Site: same-site\r\n\
-Priority: u=4\r\n\
-\r\n";
-
-/// Chrome GET with client hints; `{ORIGIN_LINE}` is an Origin line or nothing.
-const CHROME_GET: &str = "GET /api/v1/items?page=2&sort=desc HTTP/1.1\r\n\
-Host: api.example.com\r\n\
-Connection: keep-alive\r\n\
-sec-ch-ua: \"Chromium\";v=\"124\", \"Google Chrome\";v=\"124\", \"Not-A.Brand\";v=\"99\"\r\n\
-Accept: application/json, text/plain, */*\r\n\
-sec-ch-ua-mobile: ?0\r\n\
-User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36\r\n\
-sec-ch-ua-platform: \"Windows\"\r\n\
-{ORIGIN_LINE}\
-Sec-Fetch-Site: same-site\r\n\
-Sec-Fetch-Mode: cors\r\n\
-Sec-Fetch-Dest: empty\r\n\
-Referer: https://app.example.com/\r\n\
-Accept-Encoding: gzip, deflate, br, zstd\r\n\
-Accept-Language: en-US,en;q=0.9\r\n\
-Cookie: session=3f1e2d9c8b7a6f5e4d3c2b1a0f9e8d7c; theme=dark; _ga=GA1.1.123456789.1700000000\r\n\
-\r\n";
+use corsgate_oracle::fixtures::{CHROME_GET, CHROME_PREFLIGHT, FIREFOX_GET_COOKIES};
+use corsgate_oracle::head::{self, with_value, without};
 
 /// The allowed origin of every single-origin scenario.
 pub const APP_ORIGIN: &str = "https://app.example.com";
@@ -150,37 +100,34 @@ impl Scenario {
     }
 }
 
-/// Splits a well-formed head into its method and `(name, value)` pairs,
-/// values without the leading space, as HTTP/2 hosts and httparse give them.
-/// Heads past the engine's size cap are split all the same: the header-list
-/// entry point has no head to bound.
+/// Splits a head into its method and `(name, value)` pairs, values without
+/// the leading space, as HTTP/2 hosts and httparse give them. Heads past
+/// the engine's size cap are split all the same: the header-list entry
+/// point has no head to bound.
 pub fn split_head(head: &[u8]) -> HeaderList<'_> {
-    let mut lines = head
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
-    let request_line = lines.next().unwrap_or_default();
-    let method = request_line
-        .split(|&b| b == b' ')
-        .next()
-        .unwrap_or_default();
-    let mut headers = Vec::new();
-    for line in lines.take_while(|l| !l.is_empty()) {
-        let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
-        let (name, value) = line.split_at(colon);
-        let value = value.get(1..).unwrap_or_default();
-        let value = value.strip_prefix(b" ").unwrap_or(value);
-        headers.push((name, value));
-    }
-    (method, headers)
+    let (method, fields) = head::split(head).expect("corpus heads are terminated");
+    let fields = fields
+        .into_iter()
+        .map(|(name, value)| (name, value.strip_prefix(b" ").unwrap_or(value)))
+        .collect();
+    (method, fields)
 }
 
-/// The Chrome preflight with another Origin and ACRH value.
+/// `head` with the value of its `name` line replaced.
+fn set(head: &str, name: &str, value: &str) -> String {
+    with_value(head, name, value).unwrap_or_else(|| panic!("the fixture has no {name} line"))
+}
+
+/// The Chrome preflight with another Origin and ACRH value. The method is
+/// `POST`, safelisted, so the measured path is the header check, not the
+/// method list (the capture asks for `PUT`).
 pub fn chrome_preflight(origin: &str, acrh: &str) -> String {
-    CHROME_PREFLIGHT
-        .replace("{ORIGIN}", origin)
-        .replace("authorization,content-type,x-request-id", acrh)
+    let head = set(CHROME_PREFLIGHT, "Origin", origin);
+    let head = set(&head, "Access-Control-Request-Method", "POST");
+    set(&head, "Access-Control-Request-Headers", acrh)
 }
 
+/// The Firefox GET with its Cookie value filled to 2 KiB.
 fn firefox_get_with_cookies() -> String {
     let mut cookie = String::new();
     let mut i = 0;
@@ -192,12 +139,19 @@ fn firefox_get_with_cookies() -> String {
         i += 1;
     }
     cookie.truncate(2048);
-    FIREFOX_GET.replace("{COOKIE}", cookie.trim_end_matches([';', ' ']))
+    set(
+        FIREFOX_GET_COOKIES,
+        "Cookie",
+        cookie.trim_end_matches([';', ' ']),
+    )
 }
 
+/// The Chrome GET from another origin, or with no Origin line at all.
 fn chrome_get(origin: Option<&str>) -> String {
-    let line = origin.map_or(String::new(), |o| format!("Origin: {o}\r\n"));
-    CHROME_GET.replace("{ORIGIN_LINE}", &line)
+    match origin {
+        Some(o) => set(CHROME_GET, "Origin", o),
+        None => without(CHROME_GET, "Origin").expect("the fixture has an Origin line"),
+    }
 }
 
 /// A GET padded with `X-Filler-NNNN` lines up to the engine's 64 KiB head

@@ -9,13 +9,16 @@
 use std::sync::OnceLock;
 
 use corsgate::{scan_head, Kind, Policy, Reason};
-use corsgate_fuzz::alloc_count::assert_no_alloc;
-use corsgate_fuzz::config::Config;
-use corsgate_fuzz::head::split_head;
-use corsgate_fuzz::invariants::{assert_same, check_output, single_origin};
-use corsgate_fuzz::origin_ref::naive_admits;
-use corsgate_fuzz::reference::RefPolicy;
+use corsgate_fuzz::archetypes::archetypes;
+use corsgate_oracle::alloc::{assert_none as assert_no_alloc, Counting};
+use corsgate_oracle::config::Config;
+use corsgate_oracle::head::split;
+use corsgate_oracle::invariants::{assert_holds_for, assert_same};
+use corsgate_oracle::reference::RefPolicy;
 use libfuzzer_sys::fuzz_target;
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 struct Fixture {
     cfg: Config,
@@ -26,7 +29,7 @@ struct Fixture {
 fn fixtures() -> &'static [Fixture] {
     static F: OnceLock<Vec<Fixture>> = OnceLock::new();
     F.get_or_init(|| {
-        Config::archetypes()
+        archetypes()
             .into_iter()
             .map(|cfg| Fixture {
                 policy: cfg.builder().build().expect("archetype policies build"),
@@ -41,12 +44,10 @@ fuzz_target!(|head: &[u8]| {
     let scanned = scan_head(head);
     for f in fixtures() {
         let d = assert_no_alloc("evaluate_head", || f.policy.evaluate_head(head));
-        let naive = |o: &[u8]| naive_admits(&f.cfg.origins, f.cfg.allow_null_origin, o);
         match &scanned {
             Ok(view) => {
-                let (method, fields) =
-                    split_head(head).expect("a head that scans has an empty line");
-                check_output(&d, single_origin(&fields), naive);
+                let (method, fields) = split(head).expect("a head that scans has an empty line");
+                assert_holds_for(&d, &f.cfg, &fields);
                 let listed = assert_no_alloc("evaluate", || f.policy.evaluate(method, &fields));
                 assert!(
                     d == listed,
@@ -70,7 +71,7 @@ fuzz_target!(|head: &[u8]| {
                     d.headers().iter().all(|h| h.name == "Vary"),
                     "CORS headers on an unscannable head"
                 );
-                check_output(&d, None, naive);
+                assert_holds_for(&d, &f.cfg, &[]);
             }
         }
     }

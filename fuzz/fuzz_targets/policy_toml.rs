@@ -7,13 +7,15 @@
 #![no_main]
 
 use corsgate::Policy;
-use corsgate_fuzz::alloc_count::assert_no_alloc;
-use corsgate_fuzz::config::Config;
 use corsgate_fuzz::gen::probe_origins;
-use corsgate_fuzz::invariants::{assert_same, check_output};
-use corsgate_fuzz::origin_ref::naive_admits;
-use corsgate_fuzz::reference::RefPolicy;
+use corsgate_oracle::alloc::{assert_none as assert_no_alloc, Counting};
+use corsgate_oracle::config::Config;
+use corsgate_oracle::invariants::{assert_holds_for, assert_same};
+use corsgate_oracle::reference::RefPolicy;
 use libfuzzer_sys::fuzz_target;
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 const CANARIES: [&[u8]; 3] = [
     b"https://attacker.invalid",
@@ -71,9 +73,7 @@ fuzz_target!(|data: &[u8]| {
                 ));
             }
             let d = assert_no_alloc("evaluate", || policy.evaluate(method, &fields));
-            check_output(&d, Some(&origin), |o| {
-                naive_admits(&cfg.origins, cfg.allow_null_origin, o)
-            });
+            assert_holds_for(&d, &cfg, &fields);
             assert_same(
                 &d,
                 &reference.evaluate(method, &fields),

@@ -5,7 +5,7 @@
 
 use arbitrary::Arbitrary;
 
-use crate::config::Config;
+use corsgate_oracle::config::Config;
 
 fn pick<'a>(pool: &[&'a str], i: u8) -> &'a str {
     pool[usize::from(i) % pool.len()]

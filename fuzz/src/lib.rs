@@ -1,23 +1,13 @@
-//! Shared machinery for the corsgate fuzz targets.
+//! Fuzz-only machinery for the corsgate fuzz targets.
 //!
-//! The targets assert invariants, not just "no crash", and the invariants
-//! need oracles that do not share code with the engine:
+//! The oracles the targets check the engine against (the reference
+//! evaluator, the naive origin matcher, the output invariants, the head
+//! splitter and the counting allocator) live in the `corsgate-oracle` crate
+//! (`oracle/` at the repository root), shared with the tests and benches.
+//! What stays here only the fuzzer needs:
 //!
-//! * [`reference`]: a deliberately simple evaluator written from
-//!   `docs/semantics.md` (allocation-happy, linear lists, no tables);
-//! * [`origin_ref`]: a naive serialized-origin validator and pattern matcher;
-//! * [`head`]: an independent way to pull header lines out of a raw head, so
-//!   the scanner can be compared with the header-list path;
-//! * [`invariants`]: the output-safety checks every decision must pass;
-//! * [`alloc_count`]: a counting global allocator, to check that evaluation
-//!   never allocates;
-//! * [`config`]: policy settings shared by the engine and the reference;
-//! * [`gen`]: structure-aware (`Arbitrary`) policies and requests.
+//! * [`gen`]: structure-aware (`Arbitrary`) policies and requests;
+//! * [`archetypes`]: the fixed policies of the `head` target.
 
-pub mod alloc_count;
-pub mod config;
+pub mod archetypes;
 pub mod gen;
-pub mod head;
-pub mod invariants;
-pub mod origin_ref;
-pub mod reference;

@@ -20,15 +20,8 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-H1 = (
-    "OPTIONS /api/v1/items?limit=50 HTTP/1.1\r\nHost: api.example.com\r\nConnection: keep-alive\r\n"
-    "Accept: */*\r\nAccess-Control-Request-Method: POST\r\n"
-    "Access-Control-Request-Headers: authorization,content-type,x-request-id\r\n"
-    "Origin: https://app.example.com\r\nUser-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
-    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36\r\nSec-Fetch-Mode: cors\r\n"
-    "Sec-Fetch-Site: same-site\r\nSec-Fetch-Dest: empty\r\nReferer: https://app.example.com/\r\n"
-    "Accept-Encoding: gzip, deflate, br, zstd\r\nAccept-Language: en-US,en;q=0.9\r\n\r\n"
-)
+# The browser captures, one copy each in examples/ (CRLF line ends).
+H1 = (ROOT / "examples" / "chrome-preflight.http").read_bytes().decode()
 H2 = (
     "OPTIONS /api/v1/items HTTP/1.1\r\nHost: api.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64; "
     "rv:125.0) Gecko/20100101 Firefox/125.0\r\nAccept: */*\r\nAccept-Language: en-US,en;q=0.5\r\n"
@@ -38,16 +31,7 @@ H2 = (
     "Sec-Fetch-Mode: cors\r\nSec-Fetch-Site: same-site\r\nPriority: u=4\r\nPragma: no-cache\r\n"
     "Cache-Control: no-cache\r\n\r\n"
 )
-H3 = (
-    "GET /api/v1/items?page=2&sort=desc HTTP/1.1\r\nHost: api.example.com\r\nConnection: keep-alive\r\n"
-    'sec-ch-ua: "Chromium";v="124", "Google Chrome";v="124", "Not-A.Brand";v="99"\r\n'
-    "Accept: application/json, text/plain, */*\r\nsec-ch-ua-mobile: ?0\r\nUser-Agent: Mozilla/5.0 "
-    "(Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 "
-    'Safari/537.36\r\nsec-ch-ua-platform: "Windows"\r\nOrigin: https://app.example.com\r\n'
-    "Sec-Fetch-Site: same-site\r\nSec-Fetch-Mode: cors\r\nSec-Fetch-Dest: empty\r\n"
-    "Referer: https://app.example.com/\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n"
-    "Accept-Language: en-US,en;q=0.9\r\nCookie: session=3f1e2d9c8b7a6f5e4d3c2b1a0f9e8d7c; theme=dark\r\n\r\n"
-)
+H3 = (ROOT / "examples" / "chrome-get.http").read_bytes().decode()
 
 # attacks.md A1: origins that must not match what they resemble.
 ATTACK_ORIGINS = [

@@ -57,33 +57,33 @@ OPTIONS = dict(
     max_age=600,
 )
 
-# Chrome 124 headers (performance.md appendix A), as an ASGI server gives
-# them: lower-case bytes names.
-COMMON = [
-    (b"host", b"api.example.com"),
-    (b"connection", b"keep-alive"),
-    (b"accept", b"*/*"),
-    (
-        b"user-agent",
-        b"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-        b"(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
-    ),
-    (b"sec-fetch-mode", b"cors"),
-    (b"sec-fetch-site", b"same-site"),
-    (b"sec-fetch-dest", b"empty"),
-    (b"referer", b"https://app.example.com/"),
-    (b"accept-encoding", b"gzip, deflate, br, zstd"),
-    (b"accept-language", b"en-US,en;q=0.9"),
-]
-PREFLIGHT = (
-    COMMON[:3]
-    + [
-        (b"access-control-request-method", b"POST"),
-        (b"access-control-request-headers", b"authorization,content-type,x-request-id"),
-        (b"origin", ORIGIN.encode()),
-    ]
-    + COMMON[3:]
+EXAMPLES = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples"
 )
+
+
+def example_headers(name: str) -> List[Tuple[bytes, bytes]]:
+    """The header lines of ``examples/<name>``, as an ASGI server gives
+    them: lower-case bytes names, values without the leading space."""
+    with open(os.path.join(EXAMPLES, name), "rb") as f:
+        lines = f.read().split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]
+    return [
+        (n.lower(), v.lstrip(b" ")) for n, v in (line.split(b":", 1) for line in lines)
+    ]
+
+
+# The Chrome 124 preflight (performance.md appendix A), the one copy in
+# examples/; it asks for PUT, the scenarios ask for the safelisted POST.
+PREFLIGHT = [
+    (n, b"POST" if n == b"access-control-request-method" else v)
+    for n, v in example_headers("chrome-preflight.http")
+]
+CORS_REQUEST = {
+    b"access-control-request-method",
+    b"access-control-request-headers",
+    b"origin",
+}
+COMMON = [(n, v) for n, v in PREFLIGHT if n not in CORS_REQUEST]
 ACTUAL = COMMON + [(b"origin", ORIGIN.encode())]
 DENIED = COMMON + [(b"origin", b"https://evil.example.org")]
 HOSTILE = COMMON[:3] + [

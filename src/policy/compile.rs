@@ -392,6 +392,11 @@ fn probe_canaries(policy: &Policy, b: &PolicyBuilder, errors: &mut Vec<BuildErro
 }
 
 /// The patterns read as plain strings, as simply as possible.
+///
+/// Deliberately separate from the test oracle's matcher
+/// (`oracle/src/origin.rs`): this one runs in every policy build, in
+/// `no_std` + `alloc` too, where the test crate does not exist, and a probe
+/// that shared code with the tests could not catch what they miss.
 fn naive_admits(patterns: &[String], origin: &str) -> bool {
     patterns.iter().any(|p| {
         if p == "*" || p == origin {

@@ -18,7 +18,7 @@ never guesses. Layout (see replay.c, which reads it in this order):
     builds <n>      then n x: build, toml, ok, errors <k> then k x kind
 
 The head is the case's raw head when it has one, otherwise the request
-serialised exactly as the Rust runner does (tests/common/mod.rs):
+serialised exactly as the Rust runner does (oracle/src/head.rs, `write`):
 "METHOD TARGET HTTP/1.1", "Host: api.test", the header lines, an empty
 line. Only the Python standard library is used.
 

@@ -1,13 +1,10 @@
 //! Loading and replaying the conformance vectors of `tests/vectors/`.
 //!
-//! Shared by the conformance runner, the property tests and the
+//! Used by the conformance runner, the property tests and the
 //! zero-allocation guard. The file format is described in
 //! `tests/vectors/README.md`; everything here only reads it, so the C,
 //! nginx, HAProxy, Go and Python layers can replay the same files with their
 //! own loaders.
-
-// Each test crate uses a different subset of these helpers.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -20,9 +17,11 @@ use serde::Deserialize;
 pub const POLICIES_FILE: &str = "policies.json";
 pub const BUILDS_FILE: &str = "policy_builds.json";
 
-/// The vectors directory, found from the crate root (never a fixed path).
+/// The vectors directory, found from this crate's root (never a fixed
+/// path).
 pub fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
         .join("tests")
         .join("vectors")
 }
@@ -125,15 +124,12 @@ impl Case {
             .request
             .as_ref()
             .expect("a case has a request or a head");
-        let mut s = format!("{} {} HTTP/1.1\r\nHost: api.test\r\n", r.method, r.target);
-        for (name, value) in &r.headers {
-            s.push_str(name);
-            s.push_str(": ");
-            s.push_str(value);
-            s.push_str("\r\n");
-        }
-        s.push_str("\r\n");
-        s.into_bytes()
+        let fields: Vec<(&[u8], &[u8])> = r
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+            .collect();
+        crate::head::write(r.method.as_bytes(), r.target.as_bytes(), &fields)
     }
 
     /// The method and header list, as byte strings.
@@ -299,23 +295,3 @@ pub fn outcome(d: &Decision<'_>) -> Expect {
             .collect(),
     }
 }
-
-/// Whether a header value holds only visible ASCII, SP and HTAB
-/// (DESIGN.md Semantics 9).
-pub fn is_safe_value(value: &[u8]) -> bool {
-    value
-        .iter()
-        .all(|&b| b == b'\t' || (0x20..=0x7e).contains(&b))
-}
-
-/// The only header names the engine may emit.
-pub const RESPONSE_NAMES: [&str; 8] = [
-    "Access-Control-Allow-Origin",
-    "Access-Control-Allow-Credentials",
-    "Access-Control-Allow-Methods",
-    "Access-Control-Allow-Headers",
-    "Access-Control-Max-Age",
-    "Access-Control-Allow-Private-Network",
-    "Access-Control-Expose-Headers",
-    "Vary",
-];

@@ -1,6 +1,10 @@
 //! A naive serialized-origin validator and pattern matcher, written from
 //! `docs/semantics.md` ("Origins") with string operations only: no tables,
 //! no suffix indexes, nothing shared with the engine.
+//!
+//! The policy compiler's canary probe has a matcher of its own
+//! (`src/policy/compile.rs`), kept apart on purpose: it ships in the
+//! engine, this one only in tests.
 
 use std::net::Ipv6Addr;
 
@@ -187,5 +191,52 @@ pub fn naive_admits(origins: &[String], allow_null: bool, o: &[u8]) -> bool {
             .any(|p| p == "*" || (allow_null && p == "null"))
     } else {
         origin_ok(o) && origins.iter().any(|p| p != "null" && pattern_allows(p, o))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The matcher itself, on the attacks it must tell apart (attacks.md
+    /// O-02 … O-18; GHSA-vhxv-fg4m-p2w8's `barfoo.com` against `foo.com`).
+    #[test]
+    fn tells_the_attacks_apart() {
+        let allows = |p: &str, o: &str| pattern_allows(p, o.as_bytes());
+        assert!(allows("https://foo.com", "https://foo.com"));
+        assert!(!allows("https://foo.com", "https://barfoo.com"));
+        assert!(allows("https://*.foo.com", "https://a.b.foo.com"));
+        assert!(!allows("https://*.foo.com", "https://foo.com"));
+        assert!(!allows("https://*.foo.com", "https://barfoo.com"));
+        assert!(!allows("https://*.foo.com", "https://a.foo.com:8080"));
+        assert!(allows("https://*.foo.com:*", "https://a.foo.com:8080"));
+        assert!(allows("http://localhost:*", "http://localhost"));
+        assert!(allows("http://localhost:*", "http://localhost:1"));
+        assert!(!allows("http://localhost:*", "http://localhost.evil.com"));
+        assert!(!allows("https://foo.com", "http://foo.com"));
+        assert!(allows("https://[2001:db8::1]", "https://[2001:db8::1]"));
+    }
+
+    #[test]
+    fn validates_serialized_origins() {
+        let verdicts = [
+            ("https://a.example", true),
+            ("http://localhost:3000", true),
+            ("https://[::1]:8443", true),
+            ("https://A.example", false),
+            ("https://a.example:443", false),
+            ("https://a.example/", false),
+            ("https://[0:0:0:0:0:0:0:1]", false),
+            ("https://1.2.3", false),
+            ("null", false),
+            ("", false),
+        ];
+        for (origin, valid) in verdicts {
+            assert_eq!(origin_ok(origin.as_bytes()), valid, "{origin:?}");
+        }
+        let origins = ["null".to_string(), "https://a.example".to_string()];
+        assert!(!naive_admits(&origins, false, b"null"));
+        assert!(naive_admits(&origins, true, b"null"));
+        assert!(naive_admits(&origins, false, b"https://a.example"));
     }
 }

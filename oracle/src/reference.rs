@@ -1,5 +1,5 @@
 //! A deliberately simple CORS evaluator, written from `docs/semantics.md`
-//! as the oracle for differential fuzzing. It favours obviousness over
+//! as the oracle for differential tests and fuzzing. It favours obviousness over
 //! speed: owned strings, linear scans, one step per documented rule.
 //!
 //! Where semantics.md is silent, the choice made here is marked `Silent:`.
@@ -7,7 +7,8 @@
 use corsgate::{Kind, Reason};
 
 use crate::config::Config;
-use crate::origin_ref::{origin_ok, pattern_allows};
+use crate::head::{is_token, trim_ows as trim};
+use crate::origin::{origin_ok, pattern_allows};
 
 /// The reference's answer, comparable with a `corsgate::Decision`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,26 +28,6 @@ impl RefDecision {
 const VARY_ACTUAL: &str = "Origin";
 const VARY_PREFLIGHT: &str =
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
-
-fn trim(v: &[u8]) -> &[u8] {
-    let start = v
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(v.len());
-    let end = v
-        .iter()
-        .rposition(|&b| b != b' ' && b != b'\t')
-        .map_or(start, |i| i + 1);
-    &v[start..end]
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
-}
 
 /// The policy, normalised the way semantics.md says the build does it.
 pub struct RefPolicy {
