@@ -45,10 +45,12 @@ enum {
 // line stands for "more than four".
 #define CG_ACRH_LINES 5
 
+// Addresses are integers here, not pointers: Go never scans them, so the
+// entries past count may hold anything.
 typedef struct {
-	const uint8_t *name;
+	uintptr_t name;
 	size_t name_len;
-	const uint8_t *ptr; // CG_SRC_OTHER only, else NULL
+	uintptr_t ptr; // CG_SRC_OTHER only, else 0
 	uint32_t off;
 	uint32_t len;
 	uint8_t src;
@@ -102,6 +104,8 @@ static cg_result cg_evaluate(const corsgate_policy *policy,
 	view.request_headers_count = line_count < CG_ACRH_LINES ? line_count : CG_ACRH_LINES;
 	r.rc = corsgate_evaluate_view(policy, &view, &d);
 	r.count = 0;
+	r.status = 0;
+	r.kind = r.allowed = r.reason = 0;
 	if (r.rc != CORSGATE_RESULT_OK) {
 		return r;
 	}
@@ -113,9 +117,9 @@ static cg_result cg_evaluate(const corsgate_policy *policy,
 	for (uint8_t i = 0; i < r.count; i++) {
 		const corsgate_header *h = &d.headers[i];
 		cg_header *o = &r.headers[i];
-		o->name = h->name.ptr;
+		o->name = (uintptr_t)h->name.ptr;
 		o->name_len = h->name.len;
-		o->ptr = NULL;
+		o->ptr = 0;
 		o->off = 0;
 		o->len = (uint32_t)h->value.len;
 		o->src = CG_SRC_OTHER;
@@ -139,12 +143,16 @@ static cg_result cg_evaluate(const corsgate_policy *policy,
 				}
 			}
 			if (k == view.request_headers_count) {
-				o->ptr = h->value.ptr;
+				o->ptr = (uintptr_t)h->value.ptr;
 			}
 		}
 	}
 	return r;
 }
+
+// cg_bytes turns an address from cg_evaluate back into a pointer, for
+// copying the bytes of a value into Go once.
+static inline const char *cg_bytes(uintptr_t p) { return (const char *)p; }
 */
 import "C"
 
@@ -287,6 +295,12 @@ func bytesOf(s string) *C.uint8_t {
 
 func resultName(rc C.corsgate_result) string {
 	return sliceString(C.corsgate_result_str(C.uint32_t(rc)))
+}
+
+// copyOut copies n bytes at an address cg_evaluate returned (policy or
+// static memory, alive as long as the policy).
+func copyOut(addr uintptr, n int) string {
+	return C.GoStringN(C.cg_bytes(C.uintptr_t(addr)), C.int(n))
 }
 
 // handle is a policy as the C side holds it.
@@ -463,7 +477,7 @@ func (p *Policy) evaluate(d *Decision, method string, h http.Header) {
 	d.n = uint8(r.count)
 	for i := 0; i < int(r.count); i++ {
 		ch := &r.headers[i]
-		name := p.values.get(unsafe.Pointer(ch.name), int(ch.name_len))
+		name := p.values.get(uintptr(ch.name), int(ch.name_len))
 		out := &d.headers[i]
 		out.Name = name.s
 		off, n := int(ch.off), int(ch.len)
@@ -471,7 +485,7 @@ func (p *Policy) evaluate(d *Decision, method string, h http.Header) {
 		var whole []string // the request's own one-value slice, reusable as is
 		switch ch.src {
 		case srcOther:
-			v := p.values.get(unsafe.Pointer(ch.ptr), n)
+			v := p.values.get(uintptr(ch.ptr), n)
 			out.Value = v.s
 			d.values[i] = v.vals
 			continue

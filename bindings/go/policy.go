@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // Config is a policy, one field per key of the policy file (the struct tag
@@ -235,7 +234,7 @@ type valueCache struct {
 }
 
 type cachedValue struct {
-	ptr  unsafe.Pointer
+	addr uintptr
 	n    int
 	s    string
 	vals []string // []string{s} with cap 1, for http.Header
@@ -245,34 +244,34 @@ type cachedValue struct {
 // values stay far below it.
 const maxCached = 128
 
-func (c *valueCache) get(ptr unsafe.Pointer, n int) cachedValue {
+func (c *valueCache) get(addr uintptr, n int) cachedValue {
 	if e := c.entries.Load(); e != nil {
 		for i := range *e {
-			if v := &(*e)[i]; v.ptr == ptr && v.n == n {
+			if v := &(*e)[i]; v.addr == addr && v.n == n {
 				return *v
 			}
 		}
 	}
-	return c.miss(ptr, n)
+	return c.miss(addr, n)
 }
 
-func (c *valueCache) miss(ptr unsafe.Pointer, n int) cachedValue {
+func (c *valueCache) miss(addr uintptr, n int) cachedValue {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var old []cachedValue
 	if e := c.entries.Load(); e != nil {
 		old = *e
 		for _, v := range old {
-			if v.ptr == ptr && v.n == n {
+			if v.addr == addr && v.n == n {
 				return v
 			}
 		}
 	}
 	s := ""
 	if n > 0 {
-		s = strings.Clone(unsafe.String((*byte)(ptr), n))
+		s = copyOut(addr, n)
 	}
-	v := cachedValue{ptr: ptr, n: n, s: s, vals: []string{s}}
+	v := cachedValue{addr: addr, n: n, s: s, vals: []string{s}}
 	if len(old) < maxCached {
 		next := make([]cachedValue, len(old), len(old)+1)
 		copy(next, old)
