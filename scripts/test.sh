@@ -5,12 +5,12 @@
 #   scripts/test.sh core       only the Rust core (fmt, clippy, docs, tests, no_std)
 #   scripts/test.sh capi nginx ...   only the named suites
 #
-# Suites: core capi nginx python bench fuzz. Each prints its own results;
+# Suites: core capi nginx python go bench fuzz. Each prints its own results;
 # the last line is a "N passed, N failed" summary over the suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-all_suites=(core capi nginx python bench fuzz)
+all_suites=(core capi nginx python go bench fuzz)
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=("${all_suites[@]}")
 

@@ -447,8 +447,21 @@ func line(lines []string, k int) string {
 // evaluate runs the engine once on the request's CORS fields and fills d.
 // Header keys are looked up in net/http's canonical form.
 func (p *Policy) evaluate(d *Decision, method string, h http.Header) {
-	hd := p.live()
 	origins := h["Origin"]
+	if len(origins) == 0 {
+		p.live()
+		n := p.noOrigin.n
+		d.Kind, d.Allowed, d.Reason, d.Status, d.n = p.noOrigin.Kind, false, p.noOrigin.Reason, p.noOrigin.Status, n
+		copy(d.headers[:n], p.noOrigin.headers[:n])
+		copy(d.values[:n], p.noOrigin.values[:n])
+		return
+	}
+	p.decide(d, method, origins, h)
+}
+
+// decide asks the engine: one cgo call.
+func (p *Policy) decide(d *Decision, method string, origins []string, h http.Header) {
+	hd := p.live()
 	acrms := h["Access-Control-Request-Method"]
 	acrpns := h["Access-Control-Request-Private-Network"]
 	lines := h["Access-Control-Request-Headers"]

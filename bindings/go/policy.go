@@ -67,6 +67,11 @@ type Policy struct {
 	h      handle
 	values valueCache
 	mu     sync.Mutex // serialises Close
+	// The decision for every request without Origin. The engine decides
+	// those from the policy alone (not_cors, and Vary: Origin unless
+	// report-only), so it is worked out once, by the engine, when the
+	// policy is built, and such requests cost no cgo call.
+	noOrigin Decision
 }
 
 // New validates and compiles c. A refused policy returns an ErrorList
@@ -177,6 +182,7 @@ func Load(path string) (*Policy, error) {
 
 func wrap(h handle) *Policy {
 	p := &Policy{h: h}
+	p.decide(&p.noOrigin, "GET", nil, nil)
 	runtime.SetFinalizer(p, (*Policy).Close)
 	return p
 }
