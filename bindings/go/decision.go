@@ -89,6 +89,19 @@ func (d *Decision) Apply(h http.Header) {
 	}
 }
 
+// applyFresh is Apply for a header map known to be empty.
+func (d *Decision) applyFresh(h http.Header) {
+	n := int(d.n)
+	for i := 0; i < n; i++ {
+		if v := d.values[i]; v != nil && (i+1 == n || d.headers[i+1].Name != d.headers[i].Name) {
+			h[d.headers[i].Name] = v
+			continue
+		}
+		d.Apply(h) // a value that must be made: the general path
+		return
+	}
+}
+
 func (d *Decision) appendVary(h http.Header, i int) {
 	cur := h["Vary"]
 	if len(cur) == 0 {

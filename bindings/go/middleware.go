@@ -98,6 +98,12 @@ func (cw *corsWriter) commit() {
 	}
 	cw.committed = true
 	h := cw.ResponseWriter.Header()
+	if len(h) == 0 {
+		// Nothing to strip and no Vary to append to: skip the map walk
+		// and the lookups.
+		cw.d.applyFresh(h)
+		return
+	}
 	for name := range h {
 		if strings.HasPrefix(name, "Access-Control-") {
 			delete(h, name)
