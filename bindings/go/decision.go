@@ -28,6 +28,19 @@ func (r Reason) String() string {
 	return fmt.Sprintf("reason(%d)", uint8(r))
 }
 
+// headerNames are the names cg_evaluate numbers (CG_NAME_*), as they go
+// on the wire and as http.Header keys them.
+var headerNames = [...]string{
+	nameVary:                "Vary",
+	nameAllowOrigin:         "Access-Control-Allow-Origin",
+	nameAllowCredentials:    "Access-Control-Allow-Credentials",
+	nameAllowMethods:        "Access-Control-Allow-Methods",
+	nameAllowHeaders:        "Access-Control-Allow-Headers",
+	nameMaxAge:              "Access-Control-Max-Age",
+	nameAllowPrivateNetwork: "Access-Control-Allow-Private-Network",
+	nameExposeHeaders:       "Access-Control-Expose-Headers",
+}
+
 // Header is one response header of a decision.
 type Header struct {
 	Name, Value string

@@ -25,6 +25,7 @@ package corsgate
 /*
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 #include "corsgate.h"
 
 // Where a decision header's value comes from: CG_SRC_OTHER is the policy or
@@ -45,14 +46,56 @@ enum {
 // line stands for "more than four".
 #define CG_ACRH_LINES 5
 
+// The response header names a decision uses, numbered for Go's table
+// (names in decision.go); CG_NAME_OTHER means a name this file does not
+// know, passed as its address like a policy value.
+enum {
+	CG_NAME_VARY = 0,
+	CG_NAME_ALLOW_ORIGIN,
+	CG_NAME_ALLOW_CREDENTIALS,
+	CG_NAME_ALLOW_METHODS,
+	CG_NAME_ALLOW_HEADERS,
+	CG_NAME_MAX_AGE,
+	CG_NAME_ALLOW_PRIVATE_NETWORK,
+	CG_NAME_EXPOSE_HEADERS,
+	CG_NAME_OTHER = 255,
+};
+
+static const char *const cg_names[] = {
+	"Vary",
+	"Access-Control-Allow-Origin",
+	"Access-Control-Allow-Credentials",
+	"Access-Control-Allow-Methods",
+	"Access-Control-Allow-Headers",
+	"Access-Control-Max-Age",
+	"Access-Control-Allow-Private-Network",
+	"Access-Control-Expose-Headers",
+};
+
+static inline uint8_t cg_name_id(corsgate_slice name) {
+	uint8_t id;
+	switch (name.len) {
+	case 4: id = CG_NAME_VARY; break;
+	case 27: id = CG_NAME_ALLOW_ORIGIN; break;
+	case 32: id = CG_NAME_ALLOW_CREDENTIALS; break;
+	case 28: id = name.ptr[21] == 'M' ? CG_NAME_ALLOW_METHODS : CG_NAME_ALLOW_HEADERS; break;
+	case 22: id = CG_NAME_MAX_AGE; break;
+	case 36: id = CG_NAME_ALLOW_PRIVATE_NETWORK; break;
+	case 29: id = CG_NAME_EXPOSE_HEADERS; break;
+	default: return CG_NAME_OTHER;
+	}
+	return memcmp(name.ptr, cg_names[id], name.len) == 0 ? id : CG_NAME_OTHER;
+}
+
 // Addresses are integers here, not pointers: Go never scans them, so the
 // entries past count may hold anything.
 typedef struct {
-	uintptr_t name;
-	size_t name_len;
-	uintptr_t ptr; // CG_SRC_OTHER only, else 0
+	uintptr_t addr;      // the value, for CG_SRC_OTHER
+	uintptr_t name_addr; // the name, for CG_NAME_OTHER
 	uint32_t off;
 	uint32_t len;
+	uint16_t name_len;
+	uint8_t name;
 	uint8_t src;
 } cg_header;
 
@@ -117,9 +160,10 @@ static cg_result cg_evaluate(const corsgate_policy *policy,
 	for (uint8_t i = 0; i < r.count; i++) {
 		const corsgate_header *h = &d.headers[i];
 		cg_header *o = &r.headers[i];
-		o->name = (uintptr_t)h->name.ptr;
-		o->name_len = h->name.len;
-		o->ptr = 0;
+		o->name = cg_name_id(h->name);
+		o->name_len = (uint16_t)h->name.len;
+		o->name_addr = o->name == CG_NAME_OTHER ? (uintptr_t)h->name.ptr : 0;
+		o->addr = 0;
 		o->off = 0;
 		o->len = (uint32_t)h->value.len;
 		o->src = CG_SRC_OTHER;
@@ -143,7 +187,7 @@ static cg_result cg_evaluate(const corsgate_policy *policy,
 				}
 			}
 			if (k == view.request_headers_count) {
-				o->ptr = (uintptr_t)h->value.ptr;
+				o->addr = (uintptr_t)h->value.ptr;
 			}
 		}
 	}
@@ -172,6 +216,15 @@ const (
 	srcACRM   = C.CG_SRC_ACRM
 	srcACRPN  = C.CG_SRC_ACRPN
 	srcACRH   = C.CG_SRC_ACRH
+
+	nameVary                = C.CG_NAME_VARY
+	nameAllowOrigin         = C.CG_NAME_ALLOW_ORIGIN
+	nameAllowCredentials    = C.CG_NAME_ALLOW_CREDENTIALS
+	nameAllowMethods        = C.CG_NAME_ALLOW_METHODS
+	nameAllowHeaders        = C.CG_NAME_ALLOW_HEADERS
+	nameMaxAge              = C.CG_NAME_MAX_AGE
+	nameAllowPrivateNetwork = C.CG_NAME_ALLOW_PRIVATE_NETWORK
+	nameExposeHeaders       = C.CG_NAME_EXPOSE_HEADERS
 
 	fieldAbsent   = C.CORSGATE_FIELD_STATE_ABSENT
 	fieldOne      = C.CORSGATE_FIELD_STATE_ONE
@@ -462,9 +515,14 @@ func (p *Policy) evaluate(d *Decision, method string, h http.Header) {
 // decide asks the engine: one cgo call.
 func (p *Policy) decide(d *Decision, method string, origins []string, h http.Header) {
 	hd := p.live()
-	acrms := h["Access-Control-Request-Method"]
-	acrpns := h["Access-Control-Request-Private-Network"]
-	lines := h["Access-Control-Request-Headers"]
+	var acrms, acrpns, lines []string
+	if method == "OPTIONS" {
+		// Only a preflight reads these (Semantics 1: a preflight is an
+		// OPTIONS request); the engine ignores them otherwise.
+		acrms = h["Access-Control-Request-Method"]
+		acrpns = h["Access-Control-Request-Private-Network"]
+		lines = h["Access-Control-Request-Headers"]
+	}
 	os, origin := fieldOf(origins)
 	ms, acrm := fieldOf(acrms)
 	ps, acrpn := fieldOf(acrpns)
@@ -490,15 +548,18 @@ func (p *Policy) decide(d *Decision, method string, origins []string, h http.Hea
 	d.n = uint8(r.count)
 	for i := 0; i < int(r.count); i++ {
 		ch := &r.headers[i]
-		name := p.values.get(uintptr(ch.name), int(ch.name_len))
 		out := &d.headers[i]
-		out.Name = name.s
+		if int(ch.name) < len(headerNames) {
+			out.Name = headerNames[ch.name]
+		} else {
+			out.Name = p.values.get(uintptr(ch.name_addr), int(ch.name_len)).s
+		}
 		off, n := int(ch.off), int(ch.len)
 		var field string
 		var whole []string // the request's own one-value slice, reusable as is
 		switch ch.src {
 		case srcOther:
-			v := p.values.get(uintptr(ch.ptr), n)
+			v := p.values.get(uintptr(ch.addr), n)
 			out.Value = v.s
 			d.values[i] = v.vals
 			continue
