@@ -13,9 +13,11 @@ package corsgate
 //     data the request already keeps on the heap, so passing them makes
 //     nothing new escape.
 //   - cg_evaluate builds the corsgate_view on the C stack, calls
-//     corsgate_evaluate_view and returns the decision by value. Where an
-//     output pointer to a Go variable would escape (and cost an allocation
-//     per call), a returned struct is copied into the caller's frame.
+//     corsgate_evaluate_view and writes a compact decision into the
+//     caller's stack variable. `#cgo noescape` tells the compiler C keeps
+//     no pointer to it, so it stays on the stack (without the annotation,
+//     any pointer handed to C escapes and costs an allocation per call);
+//     `#cgo nocallback` says C never calls back into Go.
 //   - The decision's values borrow from the request or from the policy. C
 //     says which request field (and where in it) a value came from, so Go
 //     can slice its own string instead of copying bytes; a value from the
@@ -23,6 +25,8 @@ package corsgate
 //     to a string it cached for that policy (see valueCache).
 
 /*
+#cgo noescape cg_evaluate
+#cgo nocallback cg_evaluate
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
@@ -126,7 +130,7 @@ static inline corsgate_field cg_field(uint8_t state, const uint8_t *p, size_t n)
 	return f;
 }
 
-static cg_result cg_evaluate(const corsgate_policy *policy,
+static void cg_evaluate(cg_result *out, const corsgate_policy *policy,
 		const uint8_t *method, size_t method_len,
 		uint8_t origin_state, const uint8_t *origin, size_t origin_len,
 		uint8_t acrm_state, const uint8_t *acrm, size_t acrm_len,
@@ -137,7 +141,6 @@ static cg_result cg_evaluate(const corsgate_policy *policy,
 	corsgate_slice lines[CG_ACRH_LINES] = {{l0, n0}, {l1, n1}, {l2, n2}, {l3, n3}, {l4, n4}};
 	corsgate_view view;
 	corsgate_decision d;
-	cg_result r;
 	view.method.ptr = method;
 	view.method.len = method_len;
 	view.origin = cg_field(origin_state, origin, origin_len);
@@ -145,21 +148,21 @@ static cg_result cg_evaluate(const corsgate_policy *policy,
 	view.request_private_network = cg_field(acrpn_state, acrpn, acrpn_len);
 	view.request_headers = lines;
 	view.request_headers_count = line_count < CG_ACRH_LINES ? line_count : CG_ACRH_LINES;
-	r.rc = corsgate_evaluate_view(policy, &view, &d);
-	r.count = 0;
-	r.status = 0;
-	r.kind = r.allowed = r.reason = 0;
-	if (r.rc != CORSGATE_RESULT_OK) {
-		return r;
+	out->rc = corsgate_evaluate_view(policy, &view, &d);
+	out->count = 0;
+	out->status = 0;
+	out->kind = out->allowed = out->reason = 0;
+	if (out->rc != CORSGATE_RESULT_OK) {
+		return;
 	}
-	r.status = d.status;
-	r.kind = d.kind;
-	r.allowed = d.allowed;
-	r.reason = d.reason;
-	r.count = (uint8_t)(d.header_count < CORSGATE_MAX_HEADERS ? d.header_count : CORSGATE_MAX_HEADERS);
-	for (uint8_t i = 0; i < r.count; i++) {
+	out->status = d.status;
+	out->kind = d.kind;
+	out->allowed = d.allowed;
+	out->reason = d.reason;
+	out->count = (uint8_t)(d.header_count < CORSGATE_MAX_HEADERS ? d.header_count : CORSGATE_MAX_HEADERS);
+	for (uint8_t i = 0; i < out->count; i++) {
 		const corsgate_header *h = &d.headers[i];
-		cg_header *o = &r.headers[i];
+		cg_header *o = &out->headers[i];
 		o->name = cg_name_id(h->name);
 		o->name_len = (uint16_t)h->name.len;
 		o->name_addr = o->name == CG_NAME_OTHER ? (uintptr_t)h->name.ptr : 0;
@@ -191,7 +194,6 @@ static cg_result cg_evaluate(const corsgate_policy *policy,
 			}
 		}
 	}
-	return r;
 }
 
 // cg_bytes turns an address from cg_evaluate back into a pointer, for
@@ -527,7 +529,8 @@ func (p *Policy) decide(d *Decision, method string, origins []string, h http.Hea
 	ms, acrm := fieldOf(acrms)
 	ps, acrpn := fieldOf(acrpns)
 	l0, l1, l2, l3, l4 := line(lines, 0), line(lines, 1), line(lines, 2), line(lines, 3), line(lines, 4)
-	r := C.cg_evaluate(hd,
+	var r C.cg_result
+	C.cg_evaluate(&r, hd,
 		bytesOf(method), C.size_t(len(method)),
 		os, bytesOf(origin), C.size_t(len(origin)),
 		ms, bytesOf(acrm), C.size_t(len(acrm)),

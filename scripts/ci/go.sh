@@ -26,7 +26,7 @@ if ! command -v go >/dev/null 2>&1; then
     if [ -x /usr/local/go/bin/go ]; then
         export PATH="/usr/local/go/bin:$PATH"
     else
-        echo "go.sh: no Go toolchain (go in PATH or /usr/local/go/bin/go); install Go 1.22 or newer" >&2
+        echo "go.sh: no Go toolchain (go in PATH or /usr/local/go/bin/go); install Go 1.24 or newer" >&2
         exit 1
     fi
 fi
