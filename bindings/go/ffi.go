@@ -130,7 +130,9 @@ static inline corsgate_field cg_field(uint8_t state, const uint8_t *p, size_t n)
 	return f;
 }
 
-static void cg_evaluate(cg_result *out, const corsgate_policy *policy,
+// The policy travels as an integer: cgo checks every argument whose type
+// may hold Go pointers at run time, and an opaque struct pointer is one.
+static void cg_evaluate(cg_result *out, uintptr_t policy,
 		const uint8_t *method, size_t method_len,
 		uint8_t origin_state, const uint8_t *origin, size_t origin_len,
 		uint8_t acrm_state, const uint8_t *acrm, size_t acrm_len,
@@ -148,7 +150,7 @@ static void cg_evaluate(cg_result *out, const corsgate_policy *policy,
 	view.request_private_network = cg_field(acrpn_state, acrpn, acrpn_len);
 	view.request_headers = lines;
 	view.request_headers_count = line_count < CG_ACRH_LINES ? line_count : CG_ACRH_LINES;
-	out->rc = corsgate_evaluate_view(policy, &view, &d);
+	out->rc = corsgate_evaluate_view((const corsgate_policy *)policy, &view, &d);
 	out->count = 0;
 	out->status = 0;
 	out->kind = out->allowed = out->reason = 0;
@@ -530,7 +532,7 @@ func (p *Policy) decide(d *Decision, method string, origins []string, h http.Hea
 	ps, acrpn := fieldOf(acrpns)
 	l0, l1, l2, l3, l4 := line(lines, 0), line(lines, 1), line(lines, 2), line(lines, 3), line(lines, 4)
 	var r C.cg_result
-	C.cg_evaluate(&r, hd,
+	C.cg_evaluate(&r, C.uintptr_t(uintptr(unsafe.Pointer(hd))),
 		bytesOf(method), C.size_t(len(method)),
 		os, bytesOf(origin), C.size_t(len(origin)),
 		ms, bytesOf(acrm), C.size_t(len(acrm)),
