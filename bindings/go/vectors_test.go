@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -194,4 +195,27 @@ func TestVectorsBuild(t *testing.T) {
 		}
 	}
 	t.Logf("%d policy builds replayed through Parse", len(doc.Builds))
+}
+
+// TestNoOriginShortcut: the decision kept for requests without Origin is
+// the one the engine gives for any such request, under every vector policy.
+func TestNoOriginShortcut(t *testing.T) {
+	for name, p := range loadPolicies(t) {
+		for _, req := range []struct {
+			method string
+			h      http.Header
+		}{
+			{"GET", http.Header{}},
+			{"OPTIONS", http.Header{"Access-Control-Request-Method": {"PUT"}, "Access-Control-Request-Headers": {"x-a"}}},
+			{"POST", http.Header{"Access-Control-Request-Private-Network": {"true"}}},
+		} {
+			var fast, engine Decision
+			p.evaluate(&fast, req.method, req.h)
+			p.decide(&engine, req.method, nil, req.h)
+			if fast.Kind != engine.Kind || fast.Allowed != engine.Allowed || fast.Reason != engine.Reason ||
+				fast.Status != engine.Status || !reflect.DeepEqual(fast.Headers(), engine.Headers()) {
+				t.Errorf("%s %s: shortcut %+v, engine %+v", name, req.method, fast.Headers(), engine.Headers())
+			}
+		}
+	}
 }
