@@ -6,12 +6,12 @@
 #                              clippy, docs, tests, no_std, dependency trees)
 #   scripts/test.sh capi nginx ...   only the named suites
 #
-# Suites: core capi nginx haproxy python bench fuzz. Each prints its own results;
+# Suites: core capi nginx haproxy python go bench fuzz. Each prints its own results;
 # the last line is a "N passed, N failed" summary over the suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-all_suites=(core capi nginx haproxy python bench fuzz)
+all_suites=(core capi nginx haproxy python go bench fuzz)
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=("${all_suites[@]}")
 

@@ -1,0 +1,3 @@
+module github.com/corsgate/corsgate/bindings/go
+
+go 1.24

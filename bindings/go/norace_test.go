@@ -1,0 +1,5 @@
+//go:build !race
+
+package corsgate
+
+const raceEnabled = false
