@@ -134,6 +134,22 @@ def test_report_only_and_forward() -> None:
 def test_unknown_keyword_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         corsgate.Policy(origins=["https://a.example"], allow_origins=["x"])  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="positional"):
+        corsgate.Policy(["https://a.example"])  # type: ignore[misc]
+
+
+def test_policy_keys_are_the_keywords() -> None:
+    """POLICY_KEYS is the one list of keywords: every key is accepted (None
+    leaves the default), and the TypeError for another one lists them."""
+    assert corsgate.POLICY_KEYS[0] == "origins"
+    assert len(set(corsgate.POLICY_KEYS)) == len(corsgate.POLICY_KEYS)
+    keys: dict = dict.fromkeys(corsgate.POLICY_KEYS)
+    keys["origins"] = ["https://a.example"]
+    assert corsgate.Policy(**keys).evaluate("GET", []).kind == "not_cors"
+    with pytest.raises(TypeError) as info:
+        corsgate.Policy(origins=["https://a.example"], origin=["x"])
+    assert "'origin'" in str(info.value)
+    assert ", ".join(corsgate.POLICY_KEYS) in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ otherwise), ``extension`` (fail the import when the extension is not
 usable) or ``ctypes``. :data:`corsgate.BACKEND` says which one is active.
 
 The extension builds ``corsgate.Decision`` objects itself, so it needs the
-Decision class and the name tables of ``corsgate._policy``: that module
+Decision class and the name tables of ``corsgate._decision``: ``_policy``
 calls :func:`select` once, at the end of its import, and everything that
 can go wrong with the extension (import, library check, configuration)
 happens inside the selection.
@@ -59,7 +59,7 @@ def _load_extension(
         )
     # Handles travel between the two sides, so both must use one loaded
     # library: compare where each sees the library's static version string.
-    if _speedups.library_marker() != _ffi.lib.corsgate_version().ptr:
+    if _speedups.library_marker() != _ffi.address(_ffi.lib.corsgate_version()):
         return None, (
             "corsgate._speedups is linked to another libcorsgate than the one "
             f"ctypes loaded ({_ffi.library_path()})"
