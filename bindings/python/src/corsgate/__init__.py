@@ -54,5 +54,7 @@ __all__ = [
     "__version__",
 ]
 
-#: The version of the Python package (and of the library it bundles).
+#: The version of the Python package (and of the library it bundles). The
+#: one place it is written for Python: pyproject.toml reads it from here,
+#: and tests/test_versions.py checks it against the Cargo workspace version.
 __version__ = "0.1.0"

@@ -825,6 +825,15 @@ PyInit__speedups(void)
         return NULL;
     }
 
+    /* The header's numbers, which corsgate._ffi repeats: the package
+     * compares them at import (see _backend.py). */
+    if (PyModule_AddIntConstant(module, "ABI_VERSION", CORSGATE_ABI_VERSION)
+        || PyModule_AddIntConstant(module, "MAX_HEADERS", CORSGATE_MAX_HEADERS))
+    {
+        Py_DECREF(module);
+        return NULL;
+    }
+
     /* PyModule_Create zeroes m_size bytes of state: unconfigured, no
      * cached names. */
     return module;
