@@ -28,6 +28,7 @@ engine refuses it from a raw head.
 
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
 from http import HTTPStatus
@@ -55,6 +56,9 @@ _FIELDS = (
 _ERROR_BODY = b"Internal Server Error"
 
 
+# The engine answers preflights with a handful of statuses (200, 204, 400,
+# 403, 431); HTTPStatus's lookup costs more than the rest of a preflight.
+@functools.lru_cache(maxsize=16)
 def _status_line(code: int) -> str:
     try:
         return f"{code} {HTTPStatus(code).phrase}"
@@ -97,7 +101,9 @@ class CORSMiddleware:
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         get = environ.get
-        fields = [(name, get(key)) for key, name in _FIELDS if get(key) is not None]
+        fields = [
+            (name, value) for key, name in _FIELDS if (value := get(key)) is not None
+        ]
         decision = self.policy.evaluate(environ.get("REQUEST_METHOD", "GET"), fields)
         cors = decision.headers
         if decision.status:
