@@ -26,7 +26,7 @@ import _testcapi
 
 import corsgate
 from corsgate import _backend
-from corsgate._headers import merge_headers
+from corsgate._headers import SPECIAL_LENGTHS, merge_headers
 
 import policies  # tests/, this script's directory
 
@@ -141,6 +141,8 @@ def sent(message: dict) -> dict:
 
 
 START = {"type": "http.response.start", "status": 200, "headers": [(b"a", b"1")]}
+# A Vary header: the wrapper calls merge_headers instead of its shortcut.
+START_VARY = {"type": "http.response.start", "headers": [(b"vary", b"Cookie")]}
 
 
 def sweep_send_wrapper() -> dict:
@@ -149,26 +151,39 @@ def sweep_send_wrapper() -> dict:
     checks that the message it forwards is still right."""
     native = _backend.native
     cors = [(b"vary", b"Origin")]
+    args = (sent, cors, merge_headers, SPECIAL_LENGTHS)
     report = {
         "send_with_cors-new": sweep(
-            native.send_with_cors,
-            (sent, cors, merge_headers),
-            type(native.send_with_cors(sent, cors, merge_headers)),
+            native.send_with_cors, args, type(native.send_with_cors(*args))
         ),
-        "send_with_cors-start": sweep(
-            native.send_with_cors(sent, cors, merge_headers), (START,), dict
+        "send_with_cors-start": sweep(native.send_with_cors(*args), (START,), dict),
+        "send_with_cors-merge": sweep(
+            native.send_with_cors(*args), (START_VARY,), dict
         ),
     }
-    wrapper = native.send_with_cors(sent, cors, merge_headers)
+    wrapper = native.send_with_cors(*args)
     assert wrapper(START) == dict(START, headers=[(b"a", b"1")] + cors)
+    assert wrapper(START_VARY) == dict(
+        START_VARY, headers=[(b"vary", b"Cookie, Origin")]
+    )
     assert START["headers"] == [(b"a", b"1")]
+    assert START_VARY["headers"] == [(b"vary", b"Cookie")]
     return report
 
 
 def main() -> None:
     policy = policies.app_policy()
     # A leak on an error path would keep an input or a Decision alive.
-    watched = [corsgate.Decision, ORIGIN, PREFLIGHT, HOSTILE, HEAD, START, sent]
+    watched = [
+        corsgate.Decision,
+        ORIGIN,
+        PREFLIGHT,
+        HOSTILE,
+        HEAD,
+        START,
+        START_VARY,
+        sent,
+    ]
     gc.collect()
     before = [sys.getrefcount(o) for o in watched]
     report = sweep_and_compare(policy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 
 import pytest
 
@@ -150,6 +151,8 @@ def test_policy_keys_are_the_keywords() -> None:
         corsgate.Policy(origins=["https://a.example"], origin=["x"])
     assert "'origin'" in str(info.value)
     assert ", ".join(corsgate.POLICY_KEYS) in str(info.value)
+    signature = inspect.signature(corsgate.Policy)
+    assert tuple(signature.parameters) == corsgate.POLICY_KEYS
 
 
 @pytest.mark.parametrize(

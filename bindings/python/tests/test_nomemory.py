@@ -57,6 +57,7 @@ def test_every_allocation_failure_is_a_memory_error() -> None:
         "evaluate_head",
         "send_with_cors-new",
         "send_with_cors-start",
+        "send_with_cors-merge",
     }
     for name, sweep in report.items():
         # Failures were injected, and the sweep went past the last one.

@@ -16,7 +16,7 @@ import pytest
 
 import corsgate
 from corsgate import _backend, asgi
-from corsgate._headers import merge_headers
+from corsgate._headers import SPECIAL_LENGTHS, merge_headers
 
 CORS = [(b"access-control-allow-origin", b"https://a.example"), (b"vary", b"Origin")]
 
@@ -64,7 +64,7 @@ def run(awaitable: Any) -> Any:
 @pytest.mark.parametrize("make", wrappers())
 def test_start_gets_the_cors_headers_on_a_copy(make: Callable[..., Any]) -> None:
     server = Server()
-    wrapper = make(server, CORS, merge_headers)
+    wrapper = make(server, CORS, merge_headers, SPECIAL_LENGTHS)
     assert wrapper.started is False
     start = {"type": "http.response.start", "status": 200, "headers": [(b"a", b"1")]}
     assert run(wrapper(start)) == "sent"
@@ -79,7 +79,7 @@ def test_start_gets_the_cors_headers_on_a_copy(make: Callable[..., Any]) -> None
 @pytest.mark.parametrize("make", wrappers())
 def test_odd_messages(make: Callable[..., Any]) -> None:
     server = Server()
-    wrapper = make(server, CORS, merge_headers)
+    wrapper = make(server, CORS, merge_headers, SPECIAL_LENGTHS)
     # No headers key; a mapping that is not a dict.
     run(wrapper({"type": "http.response.start", "status": 204}))
     run(wrapper(UserDict({"type": "http.response.start", "status": 200})))
@@ -96,13 +96,71 @@ def test_odd_messages(make: Callable[..., Any]) -> None:
 
 
 @pytest.mark.parametrize("make", wrappers())
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [(b"a", b"1"), (b"content-length", b"2")],
+        (("x-custom-header-27-bytes-ab", b"1"),),  # a special length, not a name
+        [(b"x-custom-header-27-bytes-ab", b"1")],
+        [(b"Access-Control-Allow-Origin", b"*"), (b"content-type", b"text/plain")],
+        [(b"vary", b"Accept-Encoding"), (b"VARY", b"Cookie")],
+        [(b"vary", b"*")],
+        [[b"vary", b"Cookie"]],
+        [(bytearray(b"Vary"), b"Cookie"), ("x-str", "1")],
+        [(b"x-" + b"a" * 100, b"1")],
+    ],
+    ids=lambda h: repr(h)[:40],
+)
+def test_the_merge_matches_merge_headers(
+    make: Callable[..., Any], headers: Any
+) -> None:
+    """With or without the extension's shortcut, the start message carries
+    exactly what merge_headers makes of the application's headers."""
+    expected = merge_headers(list(headers), CORS)
+    server = Server()
+    start = {"type": "http.response.start", "status": 200, "headers": headers}
+    run(make(server, CORS, merge_headers, SPECIAL_LENGTHS)(start))
+    assert server.sent[0]["headers"] == expected
+    assert start["headers"] is headers
+
+
+def test_special_lengths_cover_every_special_name() -> None:
+    from corsgate._headers import _SPECIAL
+
+    for name in _SPECIAL:
+        assert SPECIAL_LENGTHS >> len(name) & 1, name
+    assert SPECIAL_LENGTHS < 1 << 64  # the extension reads it as 64 bits
+
+
+@pytest.mark.parametrize("make", wrappers())
+def test_only_the_c_wrapper_takes_the_shortcut(make: Callable[..., Any]) -> None:
+    calls = []
+
+    def counting(headers: Any, cors: Any) -> Any:
+        calls.append(headers)
+        return merge_headers(headers, cors)
+
+    server = Server()
+    wrapper = make(server, CORS, counting, SPECIAL_LENGTHS)
+    run(wrapper({"type": "http.response.start", "headers": [(b"a", b"1")]}))
+    run(wrapper({"type": "http.response.start", "headers": [(b"vary", b"x")]}))
+    assert server.sent[0]["headers"] == [(b"a", b"1")] + CORS
+    assert server.sent[1]["headers"] == [(b"vary", b"x, Origin"), CORS[0]]
+    shortcut = make is not asgi._SendWithCORS
+    assert calls == (
+        [[(b"vary", b"x")]] if shortcut else [[(b"a", b"1")], [(b"vary", b"x")]]
+    )
+
+
+@pytest.mark.parametrize("make", wrappers())
 def test_errors_of_the_merge_and_of_the_server_propagate(
     make: Callable[..., Any],
 ) -> None:
     def broken_merge(headers: Any, cors: Any) -> Any:
         raise ValueError("merge")
 
-    wrapper = make(Server(), CORS, broken_merge)
+    wrapper = make(Server(), CORS, broken_merge, SPECIAL_LENGTHS)
     with pytest.raises(ValueError, match="merge"):
         wrapper({"type": "http.response.start", "status": 200})
     assert wrapper.started is True
@@ -110,7 +168,7 @@ def test_errors_of_the_merge_and_of_the_server_propagate(
     def refusing(message: Any) -> Any:
         raise OSError("gone")
 
-    wrapper = make(refusing, CORS, merge_headers)
+    wrapper = make(refusing, CORS, merge_headers, SPECIAL_LENGTHS)
     with pytest.raises(OSError, match="gone"):
         wrapper({"type": "http.response.body"})
     assert wrapper.started is False
@@ -126,7 +184,7 @@ def test_the_c_wrapper_leaks_nothing() -> None:
 
     def requests(n: int) -> None:
         for _ in range(n):
-            wrapper = make(server, CORS, merge_headers)
+            wrapper = make(server, CORS, merge_headers, SPECIAL_LENGTHS)
             run(wrapper(start))
             run(wrapper(body))
             server.sent.clear()
@@ -149,7 +207,9 @@ def test_a_cycle_through_the_c_wrapper_is_collected() -> None:
         pass
 
     holder = Holder()
-    wrapper = _backend.native.send_with_cors(holder.__init__, [holder], merge_headers)
+    wrapper = _backend.native.send_with_cors(
+        holder.__init__, [holder], merge_headers, SPECIAL_LENGTHS
+    )
     holder.send = wrapper  # type: ignore[attr-defined]
     alive = weakref.ref(holder)
     del holder, wrapper

@@ -29,6 +29,12 @@ _DROPPED = CORS_RESPONSE_NAMES | {name.decode("ascii") for name in CORS_RESPONSE
 # Every name merge_headers treats specially, to test each name once.
 _SPECIAL = _DROPPED | _VARY
 
+#: Bit n is set when a name merge_headers treats specially has n bytes: a
+#: response whose header names have none of these lengths gets the CORS
+#: headers appended and nothing else (the extension's send wrapper then
+#: skips the call to merge_headers).
+SPECIAL_LENGTHS = sum(1 << n for n in {len(name) for name in _SPECIAL})
+
 
 def merge_headers(
     existing: Iterable[Tuple[Text, Text]], cors: Sequence[Tuple[Text, Text]]

@@ -9,6 +9,7 @@ Building a policy goes through ``_build.py``.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Iterable
 from typing import Any, Tuple, Union
@@ -117,6 +118,14 @@ class Policy:
         """:meth:`evaluate_head` on the ctypes backend, whichever is active."""
         return _ctypes_backend.evaluate_head(self._handle, raw)
 
+
+# help() and inspect show the keywords, which **keys hides.
+Policy.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None)
+        for key in _build.POLICY_KEYS
+    ]
+)
 
 # The extension backend (see _backend.py) builds Decision objects itself,
 # from the same name tables, and fills SPELLINGS as it meets header names.

@@ -35,7 +35,7 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable, Collection, MutableMapping, Optional
 
 from . import _backend
-from ._headers import CORS_RESPONSE_NAMES, merge_headers
+from ._headers import CORS_RESPONSE_NAMES, SPECIAL_LENGTHS, merge_headers
 from ._options import resolve_policy
 from ._policy import Policy
 
@@ -63,7 +63,11 @@ class _SendWithCORS:
 
     __slots__ = ("send", "cors", "merge", "started")
 
-    def __init__(self, send: Send, cors: list, merge: Callable) -> None:
+    def __init__(
+        self, send: Send, cors: list, merge: Callable, special_lengths: int = 0
+    ) -> None:
+        # special_lengths: the extension's shortcut (see _speedups.c); the
+        # Python wrapper always calls merge, which does the same itself.
         self.send = send
         self.cors = cors
         self.merge = merge
@@ -77,7 +81,7 @@ class _SendWithCORS:
         return self.send(message)
 
 
-_send_with_cors: Callable[[Send, list, Callable], Any] = (
+_send_with_cors: Callable[[Send, list, Callable, int], Any] = (
     _backend.native.send_with_cors if _backend.native is not None else _SendWithCORS
 )
 
@@ -151,7 +155,7 @@ class CORSMiddleware:
             # Report-only mode: nothing about the response changes.
             await self.app(scope, receive, send)
             return
-        send_with_cors = _send_with_cors(send, cors, merge_headers)
+        send_with_cors = _send_with_cors(send, cors, merge_headers, SPECIAL_LENGTHS)
         try:
             await self.app(scope, receive, send_with_cors)
         except Exception:
