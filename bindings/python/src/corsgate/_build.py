@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from ctypes import byref, c_void_p
-from typing import Any, Dict, NamedTuple, Sequence, Tuple, Union
+from types import MappingProxyType
+from typing import Any, Dict, Mapping, NamedTuple, Sequence, Tuple, Union
 
 from . import _ffi
 
@@ -25,7 +26,7 @@ class _Key(NamedTuple):
     name: str
     kind: str  # "list" (of str), "bool", "int" or "choice" (a str in codes)
     setter: str
-    codes: Dict[str, int] = {}
+    codes: Mapping[str, int] = MappingProxyType({})
 
 
 _KEYS = (
