@@ -16,8 +16,11 @@ PYTHON="${PYTHON:-python3}"
 # Test dependencies, pinned to released versions.
 # setuptools: tests/test_setup.py runs setup.py's commands in the venv (the
 # build itself installs its own, in pip's isolated build environment).
+# flask-cors: not used by the tests; scripts/python/bench.py compares the
+# WSGI middleware with it, and can then run from this venv. The package
+# itself depends on none of these.
 TEST_DEPS=(pytest==9.2.0 starlette==1.10.0 httpx==0.28.1 flask==3.1.3 black==26.10.1
-    setuptools==80.9.0)
+    setuptools==80.9.0 flask-cors==6.0.5)
 
 if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
     # shellcheck disable=SC1091

@@ -26,6 +26,7 @@ import _testcapi
 
 import corsgate
 from corsgate import _backend
+from corsgate._headers import SPECIAL_LENGTHS, merge_headers
 
 import policies  # tests/, this script's directory
 
@@ -52,7 +53,11 @@ class Outcome:
 
 
 def call_failing(
-    function: Callable[..., Any], args: Tuple[Any, ...], start: int, stop: int
+    function: Callable[..., Any],
+    args: Tuple[Any, ...],
+    start: int,
+    stop: int,
+    expected: type,
 ) -> str:
     """Calls function(*args) with allocations start+1..stop failing (all
     from start+1 on when stop is 0)."""
@@ -65,23 +70,27 @@ def call_failing(
             _testcapi.remove_mem_hooks()
     except MemoryError:
         return Outcome.MEMORY_ERROR
-    if type(result) is not corsgate.Decision:
-        raise AssertionError(f"returned {result!r}, not a Decision")
+    if type(result) is not expected:
+        raise AssertionError(f"returned {result!r}, not a {expected.__name__}")
     return Outcome.DECISION
 
 
-def sweep(function: Callable[..., Any], args: Tuple[Any, ...]) -> dict:
+def sweep(
+    function: Callable[..., Any],
+    args: Tuple[Any, ...],
+    expected: type = corsgate.Decision,
+) -> dict:
     calls = memory_errors = 0
     for start in range(MAX_START):
         outcomes = []
         for stop in (start + 1, 0):
             try:
-                outcomes.append(call_failing(function, args, start, stop))
+                outcomes.append(call_failing(function, args, start, stop, expected))
             except Exception as exc:
                 raise AssertionError(
                     f"{function.__name__}: allocation failure from number "
                     f"{start + 1} (to {stop or 'the end'}) gave {exc!r}, not "
-                    "a Decision or MemoryError"
+                    f"a {expected.__name__} or MemoryError"
                 ) from exc
             calls += 1
             memory_errors += outcomes[-1] == Outcome.MEMORY_ERROR
@@ -126,13 +135,59 @@ def sweep_and_compare(policy: corsgate.Policy) -> dict:
     return report
 
 
+def sent(message: dict) -> dict:
+    """The server's send of the wrapper sweep: returns what it got."""
+    return message
+
+
+START = {"type": "http.response.start", "status": 200, "headers": [(b"a", b"1")]}
+# A Vary header: the wrapper calls merge_headers instead of its shortcut.
+START_VARY = {"type": "http.response.start", "headers": [(b"vary", b"Cookie")]}
+
+
+def sweep_send_wrapper() -> dict:
+    """Sweeps the ASGI send wrapper: making one, and the start message
+    through it (a dict copy, the Python merge, the server's send); then
+    checks that the message it forwards is still right."""
+    native = _backend.native
+    cors = [(b"vary", b"Origin")]
+    args = (sent, cors, merge_headers, SPECIAL_LENGTHS)
+    report = {
+        "send_with_cors-new": sweep(
+            native.send_with_cors, args, type(native.send_with_cors(*args))
+        ),
+        "send_with_cors-start": sweep(native.send_with_cors(*args), (START,), dict),
+        "send_with_cors-merge": sweep(
+            native.send_with_cors(*args), (START_VARY,), dict
+        ),
+    }
+    wrapper = native.send_with_cors(*args)
+    assert wrapper(START) == dict(START, headers=[(b"a", b"1")] + cors)
+    assert wrapper(START_VARY) == dict(
+        START_VARY, headers=[(b"vary", b"Cookie, Origin")]
+    )
+    assert START["headers"] == [(b"a", b"1")]
+    assert START_VARY["headers"] == [(b"vary", b"Cookie")]
+    return report
+
+
 def main() -> None:
     policy = policies.app_policy()
     # A leak on an error path would keep an input or a Decision alive.
-    watched = [corsgate.Decision, ORIGIN, PREFLIGHT, HOSTILE, HEAD]
+    watched = [
+        corsgate.Decision,
+        ORIGIN,
+        PREFLIGHT,
+        HOSTILE,
+        HEAD,
+        START,
+        START_VARY,
+        sent,
+    ]
     gc.collect()
     before = [sys.getrefcount(o) for o in watched]
     report = sweep_and_compare(policy)
+    report.update(sweep_send_wrapper())
     gc.collect()
     after = [sys.getrefcount(o) for o in watched]
     assert after == before, f"reference counts changed: {before} -> {after}"

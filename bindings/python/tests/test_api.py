@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 
 import pytest
 
@@ -134,6 +135,24 @@ def test_report_only_and_forward() -> None:
 def test_unknown_keyword_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         corsgate.Policy(origins=["https://a.example"], allow_origins=["x"])  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="positional"):
+        corsgate.Policy(["https://a.example"])  # type: ignore[misc]
+
+
+def test_policy_keys_are_the_keywords() -> None:
+    """POLICY_KEYS is the one list of keywords: every key is accepted (None
+    leaves the default), and the TypeError for another one lists them."""
+    assert corsgate.POLICY_KEYS[0] == "origins"
+    assert len(set(corsgate.POLICY_KEYS)) == len(corsgate.POLICY_KEYS)
+    keys: dict = dict.fromkeys(corsgate.POLICY_KEYS)
+    keys["origins"] = ["https://a.example"]
+    assert corsgate.Policy(**keys).evaluate("GET", []).kind == "not_cors"
+    with pytest.raises(TypeError) as info:
+        corsgate.Policy(origins=["https://a.example"], origin=["x"])
+    assert "'origin'" in str(info.value)
+    assert ", ".join(corsgate.POLICY_KEYS) in str(info.value)
+    signature = inspect.signature(corsgate.Policy)
+    assert tuple(signature.parameters) == corsgate.POLICY_KEYS
 
 
 @pytest.mark.parametrize(
@@ -294,9 +313,3 @@ def test_huge_policy_builds() -> None:
     assert not policy.evaluate(
         "GET", [("Origin", "https://app1.customer2.example.net")]
     ).allowed
-
-
-def test_abi_version_and_library_version() -> None:
-    assert corsgate.ABI_VERSION == 1
-    assert corsgate.LIBRARY_VERSION == corsgate.__version__
-    assert corsgate.MAX_HEADERS == 12

@@ -138,6 +138,28 @@ def test_an_extension_that_cannot_be_configured(setup: str, reason: str) -> None
     )
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec("corsgate._speedups") is None,
+    reason="the extension was not built (the CI install builds it)",
+)
+@pytest.mark.parametrize("backend", ["auto", "extension"])
+def test_an_extension_with_other_numbers_fails_the_import(backend: str) -> None:
+    """_ffi's MAX_HEADERS sizes its corsgate_decision: when it differs from
+    the header the extension was compiled with, no backend is safe."""
+    setup = _REFUSE_CONFIGURE.replace(
+        "speedups.configure = refuse", "speedups.MAX_HEADERS += 1"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", setup + "import corsgate"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, CORSGATE_BACKEND=backend),
+    )
+    assert result.returncode != 0
+    assert "corsgate._speedups was compiled with CORSGATE_MAX_HEADERS" in result.stderr
+
+
 def both(policy: corsgate.Policy, method: object, headers: object) -> object:
     """The public result, after checking it equals the ctypes path's."""
     expected = policy._evaluate_ctypes(method, headers)

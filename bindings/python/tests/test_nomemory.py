@@ -1,7 +1,8 @@
 """The extension under allocation failure (``_testcapi.set_nomemory``).
 
 Every allocation the extension makes can fail: each call must then raise
-MemoryError (never SystemError, never crash) or still return a decision,
+MemoryError (never SystemError, never crash) or still return its result (a
+decision; for the ASGI send wrapper, the wrapper or the forwarded message),
 and must leave nothing behind that changes later decisions or leaks. The
 sweep runs in a child process (nomemory_child.py): failing allocations
 could just as well hit pytest's own machinery, and a crash must fail this
@@ -54,6 +55,9 @@ def test_every_allocation_failure_is_a_memory_error() -> None:
         "evaluate-stack-str",
         "evaluate-heap",
         "evaluate_head",
+        "send_with_cors-new",
+        "send_with_cors-start",
+        "send_with_cors-merge",
     }
     for name, sweep in report.items():
         # Failures were injected, and the sweep went past the last one.

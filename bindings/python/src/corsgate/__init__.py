@@ -33,8 +33,10 @@ results. :data:`BACKEND` says which is active (``"extension"`` or
 ``extension``, ``ctypes``) chooses at import.
 """
 
+from ._build import POLICY_KEYS, BuildError, PolicyError
+from ._decision import Decision
 from ._ffi import ABI_VERSION, LIBRARY_VERSION, MAX_HEADERS
-from ._policy import BuildError, Decision, Policy, PolicyError
+from ._policy import Policy
 
 # After _policy: importing it selects the backend.
 from ._backend import BACKEND
@@ -46,10 +48,13 @@ __all__ = [
     "Decision",
     "LIBRARY_VERSION",
     "MAX_HEADERS",
+    "POLICY_KEYS",
     "Policy",
     "PolicyError",
     "__version__",
 ]
 
-#: The version of the Python package (and of the library it bundles).
+#: The version of the Python package (and of the library it bundles). The
+#: one place it is written for Python: pyproject.toml reads it from here,
+#: and tests/test_versions.py checks it against the Cargo workspace version.
 __version__ = "0.1.0"

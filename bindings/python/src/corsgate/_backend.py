@@ -19,7 +19,7 @@ otherwise), ``extension`` (fail the import when the extension is not
 usable) or ``ctypes``. :data:`corsgate.BACKEND` says which one is active.
 
 The extension builds ``corsgate.Decision`` objects itself, so it needs the
-Decision class and the name tables of ``corsgate._policy``: that module
+Decision class and the name tables of ``corsgate._decision``: ``_policy``
 calls :func:`select` once, at the end of its import, and everything that
 can go wrong with the extension (import, library check, configuration)
 happens inside the selection.
@@ -57,9 +57,20 @@ def _load_extension(
             "package with a C compiler and the Python headers present (Debian: "
             "apt-get install gcc python3-dev)"
         )
+    # _ffi repeats the header's numbers; the extension was compiled with
+    # the header itself. A difference means _ffi's corsgate_decision layout
+    # is wrong, which breaks ctypes too: no fallback.
+    for name in ("ABI_VERSION", "MAX_HEADERS"):
+        compiled, repeated = getattr(_speedups, name), getattr(_ffi, name)
+        if compiled != repeated:
+            raise ImportError(
+                f"corsgate: corsgate._speedups was compiled with "
+                f"CORSGATE_{name} {compiled}, but corsgate._ffi says {repeated}; "
+                "the package is inconsistent, reinstall it"
+            )
     # Handles travel between the two sides, so both must use one loaded
     # library: compare where each sees the library's static version string.
-    if _speedups.library_marker() != _ffi.lib.corsgate_version().ptr:
+    if _speedups.library_marker() != _ffi.address(_ffi.lib.corsgate_version()):
         return None, (
             "corsgate._speedups is linked to another libcorsgate than the one "
             f"ctypes loaded ({_ffi.library_path()})"

@@ -3,8 +3,9 @@
 Every function used by the package is declared here with its ``argtypes``
 and ``restype``: without ``argtypes`` ctypes passes Python ints as C
 ``int`` and silently truncates lengths above 2**31. Pointers to opaque
-handles are ``c_void_p``. Struct layouts mirror the header and are checked
-against it at import (see ``_check_layout``).
+handles are ``c_void_p``. The structures mirror the header field by field;
+they are the only description of its layouts on the Python side (the
+extension is compiled against the header itself).
 
 The library is the one bundled in the package by ``setup.py``
 (``libcorsgate.so.<ABI>`` on Linux), or the file named by the
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 import ctypes
 import os
-import struct
 import sys
+from typing import Optional
 from ctypes import (
     POINTER,
     Structure,
     c_bool,
+    c_char,
     c_char_p,
     c_int64,
     c_size_t,
@@ -48,9 +50,15 @@ MODE = {"enforce": 0, "report-only": 1}
 
 
 class Slice(Structure):
-    """``corsgate_slice``: borrowed bytes, never NUL-terminated."""
+    """``corsgate_slice``: borrowed bytes, never NUL-terminated.
 
-    _fields_ = [("ptr", c_void_p), ("len", c_size_t)]
+    ``ptr`` is a ``char`` pointer rather than an address so that
+    ``ptr[:len]`` copies the bytes out in one step, and so that a ctypes
+    ``char`` array (a ``create_string_buffer``) can be assigned to it: the
+    slice then keeps the buffer alive.
+    """
+
+    _fields_ = [("ptr", POINTER(c_char)), ("len", c_size_t)]
 
 
 class Header(Structure):
@@ -81,52 +89,6 @@ class Decision(Structure):
         ("header_count", c_size_t),
         ("headers", Header * MAX_HEADERS),
     ]
-
-
-# Reading a decision field by field through ctypes costs about 60 ns per
-# attribute; ``struct.unpack_from`` reads them all in one call. Native
-# ('@') formats follow the C alignment rules, which _check_layout verifies.
-DECISION_FIXED = struct.Struct("@B?BHN")
-HEADERS_OFFSET = Decision.headers.offset
-HEADER_SIZE = ctypes.sizeof(Header)
-#: HEADER_SLOTS[n] unpacks n headers as (name ptr, name len, value ptr,
-#: value len) quadruples.
-HEADER_SLOTS = [struct.Struct("@" + "4N" * n) for n in range(MAX_HEADERS + 1)]
-_HEADER_ARRAYS = {n: struct.Struct("@" + "4N" * n) for n in range(1, 9)}
-
-
-def header_array(count: int) -> struct.Struct:
-    """A Struct packing ``count`` input headers (``corsgate_header[count]``)
-    from (name ptr, name len, value ptr, value len) quadruples."""
-    packer = _HEADER_ARRAYS.get(count)
-    if packer is None:
-        # Large counts only come from odd or hostile requests; their
-        # formats are not worth keeping.
-        packer = struct.Struct(f"@{4 * count}N")
-    return packer
-
-
-def _check_layout() -> None:
-    expected = (
-        Decision.kind.offset,
-        Decision.allowed.offset,
-        Decision.reason.offset,
-        Decision.status.offset,
-        Decision.header_count.offset,
-    )
-    probe = Decision(kind=1, allowed=True, reason=2, status=3, header_count=4)
-    if DECISION_FIXED.unpack_from(probe) != (1, True, 2, 3, 4) or (
-        DECISION_FIXED.size != HEADERS_OFFSET
-    ):
-        raise ImportError(
-            f"corsgate: unexpected corsgate_decision layout {expected}; "
-            "this platform's C alignment is not supported"
-        )
-    if HEADER_SIZE != struct.calcsize("@4N"):
-        raise ImportError("corsgate: unexpected corsgate_header layout")
-
-
-_check_layout()
 
 
 def library_path() -> str:
@@ -208,27 +170,28 @@ for _name in ("corsgate_builder_set_max_age", "corsgate_builder_set_preflight_st
 for _name in ("corsgate_builder_set_denied_preflight", "corsgate_builder_set_mode"):
     _declare(_name, c_uint32, _P, c_uint32)
 
-# The header array and the decision are passed as c_void_p: the binding
-# packs the array with struct and passes the decision's address as an int
-# (see _policy.py), several times faster than ctypes' own conversions.
-_declare("corsgate_evaluate_head", c_uint32, _P, c_void_p, c_size_t, c_void_p)
+_declare("corsgate_evaluate_head", c_uint32, _P, c_char_p, c_size_t, POINTER(Decision))
 _declare(
     "corsgate_evaluate_headers",
     c_uint32,
     _P,
     c_char_p,
     c_size_t,
-    c_void_p,
+    POINTER(Header),
     c_size_t,
-    c_void_p,
+    POINTER(Decision),
 )
 
 
 def slice_bytes(s: Slice) -> bytes:
     """Copies the bytes a slice describes."""
-    if not s.len:
-        return b""
-    return ctypes.string_at(s.ptr, s.len)
+    length = s.len
+    return s.ptr[:length] if length else b""
+
+
+def address(s: Slice) -> Optional[int]:
+    """The address a slice points to (None for NULL)."""
+    return ctypes.cast(s.ptr, c_void_p).value
 
 
 def result_name(code: int) -> str:

@@ -34,8 +34,12 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Collection, MutableMapping, Optional
 
+from . import _backend
+from ._headers import CORS_RESPONSE_NAMES, SPECIAL_LENGTHS, merge_headers
 from ._options import resolve_policy
 from ._policy import Policy
+
+__all__ = ["CORSMiddleware", "CORS_RESPONSE_NAMES", "merge_headers"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -43,85 +47,43 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_VARY = b"vary"
 _ERROR_BODY = b"Internal Server Error"
 _CONTENT_LENGTH_ZERO = (b"content-length", b"0")
 
 
-# The CORS response headers. The policy is their only source: the
-# application's own copies are removed, so that a response never carries
-# two Access-Control-Allow-Origin headers or one the policy did not grant.
-CORS_RESPONSE_NAMES = frozenset(
-    (
-        b"access-control-allow-origin",
-        b"access-control-allow-credentials",
-        b"access-control-allow-methods",
-        b"access-control-allow-headers",
-        b"access-control-allow-private-network",
-        b"access-control-expose-headers",
-        b"access-control-max-age",
-    )
-)
-
-
-def merge_headers(existing: Any, cors: Any) -> list:
-    """The response headers with the CORS headers added.
-
-    The application's CORS response headers are dropped; ``Vary`` tokens
-    are appended to the first existing ``Vary`` header (skipping tokens it
-    already has, and leaving ``Vary: *`` alone).
-    """
-    merged = []
-    vary_at = -1
-    for pair in existing:
-        lowered = bytes(pair[0]).lower()
-        if lowered in CORS_RESPONSE_NAMES:
-            continue
-        if lowered == _VARY and vary_at < 0:
-            vary_at = len(merged)
-        merged.append(pair)
-    if vary_at < 0:
-        merged += cors
-        return merged
-    for name, value in cors:
-        if name == _VARY:
-            vary_name, current = merged[vary_at]
-            merged[vary_at] = (vary_name, _append_vary(bytes(current), value))
-        else:
-            merged.append((name, value))
-    return merged
-
-
-def _append_vary(current: bytes, extra: bytes) -> bytes:
-    present = {t.strip().lower() for t in current.split(b",")}
-    if b"*" in present:
-        return current
-    added = [t for t in extra.split(b", ") if t.lower() not in present]
-    if not added:
-        return current
-    return b", ".join(([current] if current.strip() else []) + added)
-
-
 class _SendWithCORS:
-    """The ``send`` the application gets for an actual CORS request: adds
-    the decision's headers to the response start and remembers that the
-    response started. A slotted object, not a closure: it measured faster
-    per request than a nested function with three cells."""
+    """The send the application gets for an actual CORS request: adds the
+    decision's headers to the response start message (a copy: applications
+    may reuse their messages) and says whether it went through.
 
-    __slots__ = ("send", "cors", "started")
+    ``__call__`` is a plain function returning the server's awaitable: an
+    ``async def`` would add a coroutine to every message. The extension
+    backend uses ``_speedups.send_with_cors``, the same logic in C (a
+    Python-level wrapper costs two function frames per request)."""
 
-    def __init__(self, send: Send, cors: list) -> None:
+    __slots__ = ("send", "cors", "merge", "started")
+
+    def __init__(
+        self, send: Send, cors: list, merge: Callable, special_lengths: int = 0
+    ) -> None:
+        # special_lengths: the extension's shortcut (see _speedups.c); the
+        # Python wrapper always calls merge, which does the same itself.
         self.send = send
         self.cors = cors
+        self.merge = merge
         self.started = False
 
-    async def __call__(self, message: Message) -> None:
+    def __call__(self, message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
             self.started = True
-            # A copy: the application may reuse its message dicts.
             message = dict(message)
-            message["headers"] = merge_headers(message.get("headers", ()), self.cors)
-        await self.send(message)
+            message["headers"] = self.merge(message.get("headers", ()), self.cors)
+        return self.send(message)
+
+
+_send_with_cors: Callable[[Send, list, Callable, int], Any] = (
+    _backend.native.send_with_cors if _backend.native is not None else _SendWithCORS
+)
 
 
 class CORSMiddleware:
@@ -193,7 +155,7 @@ class CORSMiddleware:
             # Report-only mode: nothing about the response changes.
             await self.app(scope, receive, send)
             return
-        send_with_cors = _SendWithCORS(send, cors)
+        send_with_cors = _send_with_cors(send, cors, merge_headers, SPECIAL_LENGTHS)
         try:
             await self.app(scope, receive, send_with_cors)
         except Exception:

@@ -28,14 +28,17 @@ engine refuses it from a raw head.
 
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
 from http import HTTPStatus
-from typing import Any, Callable, Collection, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Collection, Iterable, Optional
 
+from ._headers import merge_headers
 from ._options import resolve_policy
-from .asgi import CORS_RESPONSE_NAMES
 from ._policy import Policy
+
+__all__ = ["CORSMiddleware", "merge_headers"]
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
@@ -53,44 +56,14 @@ _FIELDS = (
 _ERROR_BODY = b"Internal Server Error"
 
 
+# The engine answers preflights with a handful of statuses (200, 204, 400,
+# 403, 431); HTTPStatus's lookup costs more than the rest of a preflight.
+@functools.lru_cache(maxsize=16)
 def _status_line(code: int) -> str:
     try:
         return f"{code} {HTTPStatus(code).phrase}"
     except ValueError:
         return str(code)
-
-
-_CORS_RESPONSE_NAMES = frozenset(n.decode() for n in CORS_RESPONSE_NAMES)
-
-
-def merge_headers(
-    existing: Iterable[Tuple[str, str]], cors: List[Tuple[str, str]]
-) -> list:
-    """WSGI (str) form of :func:`corsgate.asgi.merge_headers`."""
-    merged = []
-    vary_at = -1
-    for pair in existing:
-        lowered = pair[0].lower()
-        if lowered in _CORS_RESPONSE_NAMES:
-            continue
-        if lowered == "vary" and vary_at < 0:
-            vary_at = len(merged)
-        merged.append(pair)
-    if vary_at < 0:
-        merged += cors
-        return merged
-    for name, value in cors:
-        if name.lower() == "vary":
-            vary_name, current = merged[vary_at]
-            present = {t.strip().lower() for t in current.split(",")}
-            if "*" not in present:
-                added = [t for t in value.split(", ") if t.lower() not in present]
-                if added:
-                    parts = ([current] if current.strip() else []) + added
-                    merged[vary_at] = (vary_name, ", ".join(parts))
-        else:
-            merged.append((name, value))
-    return merged
 
 
 class CORSMiddleware:
@@ -128,7 +101,9 @@ class CORSMiddleware:
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         get = environ.get
-        fields = [(name, get(key)) for key, name in _FIELDS if get(key) is not None]
+        fields = [
+            (name, value) for key, name in _FIELDS if (value := get(key)) is not None
+        ]
         decision = self.policy.evaluate(environ.get("REQUEST_METHOD", "GET"), fields)
         cors = decision.headers
         if decision.status:
