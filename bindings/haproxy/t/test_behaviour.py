@@ -8,8 +8,9 @@ preflights, the log variables, unknown policy names."""
 import pytest
 
 from harness import (
+    CORS_RULES,
     DECISION_RULE,
-    RESPONSE_RULES,
+    PREFLIGHT_RULES,
     Backend,
     Dir,
     Haproxy,
@@ -60,7 +61,7 @@ frontend fe
     http-request lua.corsgate forward if {{ path_beg /forward/ }}
     http-request lua.corsgate report if {{ path_beg /report/ }}
     http-request lua.corsgate nosuchpolicy if {{ path_beg /typo/ }}
-{RESPONSE_RULES}{DECISION_RULE}
+{CORS_RULES}{DECISION_RULE}
     http-request return status 200 content-type text/plain string returned if {{ path_beg /return/ }}
     http-request deny deny_status 403 if {{ path_beg /deny/ }}
     use_backend down if {{ path_beg /down/ }}
@@ -71,7 +72,7 @@ backend app
     server s1 127.0.0.1:{backend.port}
 
 backend admin
-    http-request lua.corsgate admin
+    http-request lua.corsgate admin{PREFLIGHT_RULES}
     server s1 127.0.0.1:{backend.port}
 
 backend down
