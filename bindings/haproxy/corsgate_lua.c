@@ -17,8 +17,8 @@
  *       (the engine refuses more than four lines whatever they hold, so a
  *       caller with more passes the first five). Returns kind, verdict,
  *       reason, status, then the header values by position, nil when
- *       absent (no table per request: HAProxy's Lua pays for every
- *       allocation with a full collection when the stream ends):
+ *       absent (no table per request; corsgate.lua puts each in a variable
+ *       for HAProxy's native rules):
  *         status ~= 0 (answer the request here; a preflight): the values
  *             of Access-Control-Allow-Origin, -Allow-Credentials,
  *             -Allow-Methods, four Access-Control-Allow-Headers lines,
