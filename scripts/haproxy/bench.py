@@ -11,8 +11,9 @@ DELETE, three request headers, one exposed header, max-age 600):
       (`http-request lua.cors <methods> <origins> <headers>` and
       `http-response lua.cors`), loaded with `lua-load` (B2) and with
       `lua-load-per-thread` (B2t);
-  C   corsgate: `http-request lua.corsgate api` and the response rules of
-      bindings/haproxy/README.md.
+  C   corsgate: `http-request lua.corsgate api` and the fixed block of
+      bindings/haproxy/README.md (three `http-request return` rules for
+      preflights, five response rules).
 
 The requests are Chrome's own preflight and actual request (11 Chrome
 headers plus Origin, and ACRM/ACRH for the preflight), from an allowed
