@@ -11,6 +11,7 @@ from harness import (
     CORS_RULES,
     DECISION_RULE,
     PREFLIGHT_RULES,
+    RESPONSE_RULES,
     Backend,
     Dir,
     Haproxy,
@@ -253,3 +254,29 @@ def test_unknown_policy_name_fails_closed(haproxy, backend):
     assert r.get("access-control-allow-origin") is None
     assert not backend_saw(backend, "GET", "/typo/x")
     assert "unknown policy nosuchpolicy" in haproxy.output()
+
+
+def test_backend_decision_replaces_an_unanswered_frontend_preflight(backend):
+    """A frontend lua.corsgate rule with no return rules after it leaves an
+    answered preflight's status and headers in variables; the backend's
+    rule must replace them, here with a forwarded denial, not answer with
+    the frontend's decision."""
+    directory = Dir()
+    paths = {n: directory.file(f"{n}.toml", POLICIES[n]) for n in ("api", "forward")}
+    config = global_section(paths) + f"""
+frontend fe
+    bind 127.0.0.1:@PORT@
+    http-request lua.corsgate api
+{RESPONSE_RULES}{DECISION_RULE}
+    default_backend app
+
+backend app
+    http-request lua.corsgate forward{PREFLIGHT_RULES}
+    server s1 127.0.0.1:{backend.port}
+"""
+    with Haproxy(config, directory=directory) as h:
+        r = preflight(h, "/stale/forwarded")
+        assert r.status == 200 and r.body == b"backend\n"
+        assert r.get("X-Cors") == "preflight denied method_not_allowed"
+        assert backend_saw(backend, "OPTIONS", "/stale/forwarded")
+        assert ["access-control-allow-origin", APP] not in r.cors()
