@@ -14,8 +14,10 @@
 --
 -- It registers one action, `http-request lua.corsgate <policy>`:
 --   * a preflight that the engine answers (allowed, or denied with
---     `denied_preflight = "reject"`) is answered here, with the engine's
---     status and headers; the backend never sees it;
+--     `denied_preflight = "reject"`) gets its status in txn.cors_status and
+--     its headers in txn.cors_pf_* for the three `http-request return`
+--     rules that follow the action to answer with (a native reply costs a
+--     fraction of a Lua txn:reply()); the backend never sees it;
 --   * any other request goes on, and the headers for its response are left
 --     in txn.cors_acao, txn.cors_acac, txn.cors_aceh and txn.cors_vary for
 --     `http-after-response` rules to set (HAProxy 2.6 has no Lua action
@@ -137,11 +139,25 @@ local decide = engine.decide
 -- private value, which costs far less than reading a variable back.
 local DECIDED = {}
 
+-- What an answered preflight leaves for the `http-request return` rules,
+-- by the module's slots (corsgate_lua.c): the engine's order.
+local PREFLIGHT_VARS = {
+    "txn.cors_pf_acao", "txn.cors_pf_acac", "txn.cors_pf_acam",
+    "txn.cors_pf_acah1", "txn.cors_pf_acah2", "txn.cors_pf_acah3", "txn.cors_pf_acah4",
+    "txn.cors_pf_acma", "txn.cors_pf_acapn", "txn.cors_pf_vary",
+}
+
 local function clear_headers(txn)
     txn:unset_var("txn.cors_acao")
     txn:unset_var("txn.cors_acac")
     txn:unset_var("txn.cors_aceh")
     txn:unset_var("txn.cors_vary")
+    -- Only there when an earlier decision's answer was not sent (no return
+    -- rules after that lua.corsgate rule): this decision must not send it.
+    txn:unset_var("txn.cors_status")
+    for _, name in ipairs(PREFLIGHT_VARS) do
+        txn:unset_var(name)
+    end
 end
 
 local ACRH = "access-control-request-headers"
@@ -176,13 +192,13 @@ local function cors(txn, name)
         method = f:method()
     end
 
-    local kind, verdict, reason, status, a, b, c, d
+    local kind, verdict, reason, status, a, b, c, d, e, g, h, i, j, k
     -- Only an OPTIONS request with an Origin can be a preflight: the other
     -- request fields mean nothing to any other request, so they are read
     -- only then.
     if origin_n == 0 then
         local n = entry[3]
-        kind, verdict, reason, status, a, b, c, d = n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8]
+        kind, verdict, reason, status, a, b, c, d, e, g, h, i, j, k = n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8]
     elseif method == "OPTIONS" then
         local acrm_n = f:req_fhdr_cnt("access-control-request-method")
         local acrm = nil
@@ -196,10 +212,10 @@ local function cors(txn, name)
         end
         local acrh_n = f:req_fhdr_cnt(ACRH)
         if acrh_n == 0 then
-            kind, verdict, reason, status, a, b, c, d =
+            kind, verdict, reason, status, a, b, c, d, e, g, h, i, j, k =
                 decide(policy, method, origin_n, origin, acrm_n, acrm, acrpn_n, acrpn)
         elseif acrh_n == 1 then
-            kind, verdict, reason, status, a, b, c, d =
+            kind, verdict, reason, status, a, b, c, d, e, g, h, i, j, k =
                 decide(policy, method, origin_n, origin, acrm_n, acrm, acrpn_n, acrpn,
                     f:req_fhdr(ACRH))
         else
@@ -207,12 +223,12 @@ local function cors(txn, name)
             for i = 1, math.min(acrh_n, MAX_ACRH_LINES) do
                 lines[i] = f:req_fhdr(ACRH, i)
             end
-            kind, verdict, reason, status, a, b, c, d =
+            kind, verdict, reason, status, a, b, c, d, e, g, h, i, j, k =
                 decide(policy, method, origin_n, origin, acrm_n, acrm, acrpn_n, acrpn,
                     table.unpack(lines))
         end
     else
-        kind, verdict, reason, status, a, b, c, d =
+        kind, verdict, reason, status, a, b, c, d, e, g, h, i, j, k =
             decide(policy, method, origin_n, origin, 0, nil, 0, nil)
     end
 
@@ -227,13 +243,22 @@ local function cors(txn, name)
     txn:set_var("txn.cors_mode", entry[2])
 
     if status ~= 0 then
-        -- Answered here; the header variables stay unset so that the
-        -- http-after-response rules add nothing to this reply.
-        local reply = txn:reply({ status = status })
-        for _, h in ipairs(a) do
-            reply:add_header(h[1], h[2])
-        end
-        txn:done(reply)
+        -- Answered by the `http-request return` rules that follow the
+        -- action (README, "The configuration"): HAProxy builds that reply
+        -- natively for a fraction of what a Lua txn:reply() costs. Absent
+        -- headers stay unset variables, which `return ... hdr` skips, and
+        -- the http-after-response rules add nothing to this reply.
+        txn:set_var("txn.cors_status", status)
+        if a ~= nil then txn:set_var("txn.cors_pf_acao", a) end
+        if b ~= nil then txn:set_var("txn.cors_pf_acac", b) end
+        if c ~= nil then txn:set_var("txn.cors_pf_acam", c) end
+        if d ~= nil then txn:set_var("txn.cors_pf_acah1", d) end
+        if e ~= nil then txn:set_var("txn.cors_pf_acah2", e) end
+        if g ~= nil then txn:set_var("txn.cors_pf_acah3", g) end
+        if h ~= nil then txn:set_var("txn.cors_pf_acah4", h) end
+        if i ~= nil then txn:set_var("txn.cors_pf_acma", i) end
+        if j ~= nil then txn:set_var("txn.cors_pf_acapn", j) end
+        if k ~= nil then txn:set_var("txn.cors_pf_vary", k) end
         return
     end
     if a ~= nil then

@@ -16,13 +16,19 @@
  *       Access-Control-Request-Headers lines follow in order, at most five
  *       (the engine refuses more than four lines whatever they hold, so a
  *       caller with more passes the first five). Returns kind, verdict,
- *       reason, status, then:
- *         status ~= 0 (answer the request here): a list of
- *             { name, value } pairs, in the engine's order;
+ *       reason, status, then the header values by position, nil when
+ *       absent (no table per request; corsgate.lua puts each in a variable
+ *       for HAProxy's native rules):
+ *         status ~= 0 (answer the request here; a preflight): the values
+ *             of Access-Control-Allow-Origin, -Allow-Credentials,
+ *             -Allow-Methods, four Access-Control-Allow-Headers lines,
+ *             Access-Control-Max-Age, -Allow-Private-Network and Vary: the
+ *             engine's order, each slot one header line;
  *         status == 0 (the application answers): the values of
  *             Access-Control-Allow-Origin, Access-Control-Allow-Credentials,
- *             Access-Control-Expose-Headers and Vary (nil when absent), the
- *             only headers a forwarded decision carries.
+ *             Access-Control-Expose-Headers and Vary, the only headers a
+ *             forwarded decision carries.
+ *       A header that has no slot is a Lua error, never dropped.
  */
 
 #include <stdint.h>
@@ -155,6 +161,100 @@ static int name_is(corsgate_slice name, const char *want, size_t want_len) {
 
 #define NAME_IS(name, lit) name_is((name), (lit), sizeof(lit) - 1)
 
+/* The header slots of a decision, in the engine's order (eval.rs). An
+ * answered preflight has at most MAX_ACRH_LINES - 1 Allow-Headers lines
+ * (the engine refuses more request lines than that). */
+enum {
+    PF_ACAO,
+    PF_ACAC,
+    PF_ACAM,
+    PF_ACAH,
+    PF_ACMA = PF_ACAH + MAX_ACRH_LINES - 1,
+    PF_ACAPN,
+    PF_VARY,
+    PF_SLOTS
+};
+
+enum { FW_ACAO, FW_ACAC, FW_ACEH, FW_VARY, FW_SLOTS };
+
+/* The slot of a header of an answered preflight; -1 when it has none.
+ * `acah` counts the Allow-Headers lines placed so far. */
+static int preflight_slot(corsgate_slice name, int *acah) {
+    if (NAME_IS(name, "Access-Control-Allow-Origin")) {
+        return PF_ACAO;
+    }
+    if (NAME_IS(name, "Access-Control-Allow-Credentials")) {
+        return PF_ACAC;
+    }
+    if (NAME_IS(name, "Access-Control-Allow-Methods")) {
+        return PF_ACAM;
+    }
+    if (NAME_IS(name, "Access-Control-Allow-Headers")) {
+        if (*acah >= PF_ACMA - PF_ACAH) {
+            return -1;
+        }
+        return PF_ACAH + (*acah)++;
+    }
+    if (NAME_IS(name, "Access-Control-Max-Age")) {
+        return PF_ACMA;
+    }
+    if (NAME_IS(name, "Access-Control-Allow-Private-Network")) {
+        return PF_ACAPN;
+    }
+    if (NAME_IS(name, "Vary")) {
+        return PF_VARY;
+    }
+    return -1;
+}
+
+/* The slot of a header of a forwarded decision; -1 when it has none. */
+static int forwarded_slot(corsgate_slice name) {
+    if (NAME_IS(name, "Access-Control-Allow-Origin")) {
+        return FW_ACAO;
+    }
+    if (NAME_IS(name, "Access-Control-Allow-Credentials")) {
+        return FW_ACAC;
+    }
+    if (NAME_IS(name, "Access-Control-Expose-Headers")) {
+        return FW_ACEH;
+    }
+    if (NAME_IS(name, "Vary")) {
+        return FW_VARY;
+    }
+    return -1;
+}
+
+/* Pushes the decision's header values into their slots (nil when absent);
+ * returns the number of slots pushed. */
+static int push_headers(lua_State *L, const corsgate_decision *d, size_t count) {
+    int answered = d->status != 0;
+    int slots = answered ? PF_SLOTS : FW_SLOTS;
+    int top = lua_gettop(L);
+    int acah = 0;
+    for (int i = 0; i < slots; i++) {
+        lua_pushnil(L);
+    }
+    for (size_t i = 0; i < count; i++) {
+        corsgate_slice name = d->headers[i].name;
+        int slot = answered ? preflight_slot(name, &acah) : forwarded_slot(name);
+        if (slot < 0) {
+            /* A header this module has no place for: refuse loudly rather
+             * than drop it. */
+            return luaL_error(L, "corsgate: unexpected header %s on %s",
+                              lua_pushlstring(L, (const char *)name.ptr, name.len),
+                              answered ? "an answered preflight"
+                                       : "a forwarded response");
+        }
+        if (!lua_isnil(L, top + 1 + slot)) {
+            return luaL_error(L, "corsgate: header %s twice",
+                              lua_pushlstring(L, (const char *)name.ptr, name.len));
+        }
+        push_slice(L, d->headers[i].value);
+        lua_replace(L, top + 1 + slot);
+    }
+    return slots;
+}
+
 static int l_decide(lua_State *L) {
     policy_box *box = luaL_checkudata(L, 1, POLICY_META);
     if (box->policy == NULL) {
@@ -204,49 +304,7 @@ static int l_decide(lua_State *L) {
     if (count > CORSGATE_MAX_HEADERS) {
         count = CORSGATE_MAX_HEADERS;
     }
-    if (d.status != 0) {
-        lua_createtable(L, (int)count, 0);
-        for (size_t i = 0; i < count; i++) {
-            lua_createtable(L, 2, 0);
-            push_slice(L, d.headers[i].name);
-            lua_rawseti(L, -2, 1);
-            push_slice(L, d.headers[i].value);
-            lua_rawseti(L, -2, 2);
-            lua_rawseti(L, -2, (lua_Integer)(i + 1));
-        }
-        return 5;
-    }
-
-    /* Forwarded: the four headers an application's response can get, by
-     * position, so that the Lua side needs no table per request. */
-    int top = lua_gettop(L);
-    lua_pushnil(L); /* Access-Control-Allow-Origin */
-    lua_pushnil(L); /* Access-Control-Allow-Credentials */
-    lua_pushnil(L); /* Access-Control-Expose-Headers */
-    lua_pushnil(L); /* Vary */
-    for (size_t i = 0; i < count; i++) {
-        corsgate_slice name = d.headers[i].name;
-        int slot;
-        if (NAME_IS(name, "Access-Control-Allow-Origin")) {
-            slot = 1;
-        } else if (NAME_IS(name, "Access-Control-Allow-Credentials")) {
-            slot = 2;
-        } else if (NAME_IS(name, "Access-Control-Expose-Headers")) {
-            slot = 3;
-        } else if (NAME_IS(name, "Vary")) {
-            slot = 4;
-        } else {
-            /* Not a header a forwarded response carries today: refuse
-             * loudly rather than drop it. */
-            return luaL_error(L, "corsgate: unexpected header %s on a "
-                                 "forwarded response",
-                              lua_pushlstring(L, (const char *)name.ptr,
-                                              name.len));
-        }
-        push_slice(L, d.headers[i].value);
-        lua_replace(L, top + slot);
-    }
-    return 8;
+    return push_headers(L, &d, count) + 4;
 }
 
 __attribute__((visibility("default"))) int luaopen_corsgate(lua_State *L) {

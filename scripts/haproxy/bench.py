@@ -11,8 +11,9 @@ DELETE, three request headers, one exposed header, max-age 600):
       (`http-request lua.cors <methods> <origins> <headers>` and
       `http-response lua.cors`), loaded with `lua-load` (B2) and with
       `lua-load-per-thread` (B2t);
-  C   corsgate: `http-request lua.corsgate api` and the response rules of
-      bindings/haproxy/README.md.
+  C   corsgate: `http-request lua.corsgate api` and the fixed block of
+      bindings/haproxy/README.md (three `http-request return` rules for
+      preflights, five response rules).
 
 The requests are Chrome's own preflight and actual request (11 Chrome
 headers plus Origin, and ACRM/ACRH for the preflight), from an allowed
@@ -165,8 +166,29 @@ def config(variant, port, tmp, peer):
             f"    setenv CORSGATE_POLICIES api={tmp}/policy.toml",
             f"    lua-load {MODULE_DIR}/corsgate.lua",
         ]
+        hdrs = " ".join(
+            f"hdr {name} %[var(txn.cors_pf_{var})]"
+            for name, var in [
+                ("Access-Control-Allow-Origin", "acao"),
+                ("Access-Control-Allow-Credentials", "acac"),
+                ("Access-Control-Allow-Methods", "acam"),
+                ("Access-Control-Allow-Headers", "acah1"),
+                ("Access-Control-Allow-Headers", "acah2"),
+                ("Access-Control-Allow-Headers", "acah3"),
+                ("Access-Control-Allow-Headers", "acah4"),
+                ("Access-Control-Max-Age", "acma"),
+                ("Access-Control-Allow-Private-Network", "acapn"),
+                ("Vary", "vary"),
+            ]
+        )
         rules += [
             "    http-request lua.corsgate api",
+            f"    http-request return status 204 {hdrs} "
+            "if { var(txn.cors_status) -m int 204 }",
+            f"    http-request return status 200 {hdrs} "
+            "if { var(txn.cors_status) -m int 200 }",
+            "    http-request return status 403 hdr Vary %[var(txn.cors_pf_vary)] "
+            "if { var(txn.cors_status) -m int 403 }",
             "    http-response del-header ^access-control- -m reg "
             "if { var(txn.cors_mode) -m str enforce }",
             "    http-after-response set-header Access-Control-Allow-Origin "

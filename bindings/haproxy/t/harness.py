@@ -30,8 +30,27 @@ HAPROXY = (
     os.environ.get("HAPROXY_BIN") or shutil.which("haproxy") or "/usr/sbin/haproxy"
 )
 
+# The rules that answer the preflights a lua.corsgate rule decided; they
+# follow every group of lua.corsgate rules (README, "The configuration").
+PREFLIGHT_HDRS = (
+    "hdr Access-Control-Allow-Origin %[var(txn.cors_pf_acao)] "
+    "hdr Access-Control-Allow-Credentials %[var(txn.cors_pf_acac)] "
+    "hdr Access-Control-Allow-Methods %[var(txn.cors_pf_acam)] "
+    "hdr Access-Control-Allow-Headers %[var(txn.cors_pf_acah1)] "
+    "hdr Access-Control-Allow-Headers %[var(txn.cors_pf_acah2)] "
+    "hdr Access-Control-Allow-Headers %[var(txn.cors_pf_acah3)] "
+    "hdr Access-Control-Allow-Headers %[var(txn.cors_pf_acah4)] "
+    "hdr Access-Control-Max-Age %[var(txn.cors_pf_acma)] "
+    "hdr Access-Control-Allow-Private-Network %[var(txn.cors_pf_acapn)] "
+    "hdr Vary %[var(txn.cors_pf_vary)]"
+)
+PREFLIGHT_RULES = f"""
+    http-request return status 204 {PREFLIGHT_HDRS} if {{ var(txn.cors_status) -m int 204 }}
+    http-request return status 200 {PREFLIGHT_HDRS} if {{ var(txn.cors_status) -m int 200 }}
+    http-request return status 403 hdr Vary %[var(txn.cors_pf_vary)] if {{ var(txn.cors_status) -m int 403 }}"""
+
 # The response-side rules every CORS frontend needs (README, "The
-# configuration"); the tests use exactly these lines.
+# configuration").
 RESPONSE_RULES = """
     http-response del-header ^access-control- -m reg if { var(txn.cors_mode) -m str enforce }
     http-after-response set-header Access-Control-Allow-Origin %[var(txn.cors_acao)] if { var(txn.cors_acao) -m found }
@@ -39,6 +58,10 @@ RESPONSE_RULES = """
     http-after-response set-header Access-Control-Expose-Headers %[var(txn.cors_aceh)] if { var(txn.cors_aceh) -m found }
     http-after-response add-header Vary %[var(txn.cors_vary)] if { var(txn.cors_vary) -m found }
 """
+
+# Everything that follows the lua.corsgate rules of a frontend; the tests
+# use exactly these lines.
+CORS_RULES = PREFLIGHT_RULES + RESPONSE_RULES
 
 # The decision as one header, for the tests to read the log variables.
 DECISION_RULE = (

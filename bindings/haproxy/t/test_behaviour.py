@@ -8,7 +8,9 @@ preflights, the log variables, unknown policy names."""
 import pytest
 
 from harness import (
+    CORS_RULES,
     DECISION_RULE,
+    PREFLIGHT_RULES,
     RESPONSE_RULES,
     Backend,
     Dir,
@@ -60,7 +62,7 @@ frontend fe
     http-request lua.corsgate forward if {{ path_beg /forward/ }}
     http-request lua.corsgate report if {{ path_beg /report/ }}
     http-request lua.corsgate nosuchpolicy if {{ path_beg /typo/ }}
-{RESPONSE_RULES}{DECISION_RULE}
+{CORS_RULES}{DECISION_RULE}
     http-request return status 200 content-type text/plain string returned if {{ path_beg /return/ }}
     http-request deny deny_status 403 if {{ path_beg /deny/ }}
     use_backend down if {{ path_beg /down/ }}
@@ -71,7 +73,7 @@ backend app
     server s1 127.0.0.1:{backend.port}
 
 backend admin
-    http-request lua.corsgate admin
+    http-request lua.corsgate admin{PREFLIGHT_RULES}
     server s1 127.0.0.1:{backend.port}
 
 backend down
@@ -252,3 +254,29 @@ def test_unknown_policy_name_fails_closed(haproxy, backend):
     assert r.get("access-control-allow-origin") is None
     assert not backend_saw(backend, "GET", "/typo/x")
     assert "unknown policy nosuchpolicy" in haproxy.output()
+
+
+def test_backend_decision_replaces_an_unanswered_frontend_preflight(backend):
+    """A frontend lua.corsgate rule with no return rules after it leaves an
+    answered preflight's status and headers in variables; the backend's
+    rule must replace them, here with a forwarded denial, not answer with
+    the frontend's decision."""
+    directory = Dir()
+    paths = {n: directory.file(f"{n}.toml", POLICIES[n]) for n in ("api", "forward")}
+    config = global_section(paths) + f"""
+frontend fe
+    bind 127.0.0.1:@PORT@
+    http-request lua.corsgate api
+{RESPONSE_RULES}{DECISION_RULE}
+    default_backend app
+
+backend app
+    http-request lua.corsgate forward{PREFLIGHT_RULES}
+    server s1 127.0.0.1:{backend.port}
+"""
+    with Haproxy(config, directory=directory) as h:
+        r = preflight(h, "/stale/forwarded")
+        assert r.status == 200 and r.body == b"backend\n"
+        assert r.get("X-Cors") == "preflight denied method_not_allowed"
+        assert backend_saw(backend, "OPTIONS", "/stale/forwarded")
+        assert ["access-control-allow-origin", APP] not in r.cors()

@@ -2,9 +2,18 @@
 the engine's own messages: a refused policy names its file, every error
 kind, the offending key or value and the explanation."""
 
+import os
 import subprocess
 
-from harness import HAPROXY, MODULE_DIR, Dir, global_section, haproxy_check
+from harness import (
+    CORS_RULES,
+    HAPROXY,
+    HERE,
+    MODULE_DIR,
+    Dir,
+    global_section,
+    haproxy_check,
+)
 
 FRONTEND = """
 frontend fe
@@ -151,3 +160,15 @@ def test_action_without_a_policy_name_fails_check():
         d.remove()
     assert code != 0
     assert "'http-request lua.corsgate' rule : expect 1 arguments" in out, out
+
+
+def test_readme_holds_the_rules_the_tests_run():
+    """The README's configuration block is the one the tests run: a line
+    changed in one place and not the other fails here."""
+    readme = os.path.join(os.path.dirname(HERE), "README.md")
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    lines = [line for line in CORS_RULES.splitlines() if line.strip()]
+    assert len(lines) == 8
+    for line in lines:
+        assert line + "\n" in text, f"README.md lacks:\n{line}"

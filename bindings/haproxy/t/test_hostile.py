@@ -8,7 +8,7 @@ by the benchmark, never asserted here.)"""
 
 import pytest
 
-from harness import DECISION_RULE, RESPONSE_RULES, Dir, Haproxy, global_section
+from harness import CORS_RULES, DECISION_RULE, Dir, Haproxy, global_section
 
 APP = "https://app.example.com"
 POLICY = """origins = ["https://app.example.com"]
@@ -30,7 +30,7 @@ def haproxy():
 frontend fe
     bind 127.0.0.1:@PORT@
     http-request lua.corsgate api
-{RESPONSE_RULES}{DECISION_RULE}
+{CORS_RULES}{DECISION_RULE}
     http-request return status 200 content-type text/plain string ok
 """
     )

@@ -41,17 +41,36 @@ check(r == "invalid_origin" and acao == nil, "repeated origin")
 k, v, r, s, acao, acac, aceh, vary = c.decide(p, "GET", 0, nil, 0, nil, 0, nil)
 check(k == "not_cors" and v == "not_cors" and r == "no_origin" and vary == "Origin", "not_cors")
 
--- an answered preflight: an ordered list of {name, value}; lines echoed one by one
-local h
-k, v, r, s, h = c.decide(p, "OPTIONS", 1, "https://a.example", 1, "GET", 0, nil, "x-a", "X-A")
-check(k == "preflight" and v == "allowed" and s == 204, "preflight decision")
-local names = {}
-for i, pair in ipairs(h) do names[i] = pair[1] .. "=" .. pair[2] end
-check(table.concat(names, ";") == "Access-Control-Allow-Origin=https://a.example;"
-    .. "Access-Control-Allow-Credentials=true;Access-Control-Allow-Headers=x-a;"
-    .. "Access-Control-Allow-Headers=X-A;"
-    .. "Vary=Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
-    "preflight headers: " .. table.concat(names, ";"))
+-- an answered preflight: its header values by slot (ACAO, ACAC, ACAM, four
+-- ACAH lines, ACMA, ACAPN, Vary), the lines echoed one by one
+local t = table.pack(c.decide(p, "OPTIONS", 1, "https://a.example", 1, "GET", 0, nil, "x-a", "X-A"))
+check(t.n == 14, "preflight: 14 values, got " .. t.n)
+check(t[1] == "preflight" and t[2] == "allowed" and t[4] == 204, "preflight decision")
+local want = { "https://a.example", "true", nil, "x-a", "X-A", nil, nil, nil, nil,
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers" }
+for slot = 1, 10 do
+    check(t[4 + slot] == want[slot], "preflight slot " .. slot .. ": " .. tostring(t[4 + slot]))
+end
+
+-- every slot: a non-safelisted method, four lines, max-age, private network
+local q = c.policy('origins = ["https://a.example"]\nmethods = ["PUT"]\nrequest_headers = ["x-a", "x-b", "x-c", "x-d"]\n'
+    .. 'max_age = 60\nprivate_network = true\n')
+check(q ~= nil, "full policy")
+t = table.pack(c.decide(q, "OPTIONS", 1, "https://a.example", 1, "PUT", 1, "true", "x-a", "x-b", "x-c", "x-d"))
+want = { "https://a.example", nil, "PUT", "x-a", "x-b", "x-c", "x-d", "60", "true",
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network" }
+check(t[4] == 204, "full preflight: " .. tostring(t[3]))
+for slot = 1, 10 do
+    check(t[4 + slot] == want[slot], "full preflight slot " .. slot .. ": " .. tostring(t[4 + slot]))
+end
+
+-- a denied preflight: 403 and only Vary
+t = table.pack(c.decide(p, "OPTIONS", 1, "https://b.example", 1, "GET", 0, nil))
+check(t[4] == 403 and t[3] == "origin_not_allowed", "denied preflight")
+for slot = 1, 9 do
+    check(t[4 + slot] == nil, "denied preflight slot " .. slot)
+end
+check(t[14] ~= nil, "denied preflight vary")
 
 -- five lines are refused by the engine; six are refused by the module
 k, v, r, s = c.decide(p, "OPTIONS", 1, "https://a.example", 1, "GET", 0, nil, "x-a", "x-a", "x-a", "x-a", "x-a")

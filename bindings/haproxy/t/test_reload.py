@@ -7,7 +7,7 @@ import os
 import threading
 import time
 
-from harness import RESPONSE_RULES, Dir, Haproxy, global_section
+from harness import CORS_RULES, Dir, Haproxy, global_section
 
 RELOADS = 8
 STABLE = "https://site7.example.com"
@@ -65,7 +65,7 @@ def test_reload_with_changed_policy_under_traffic():
 frontend fe
     bind 127.0.0.1:@PORT@
     http-request lua.corsgate api
-{RESPONSE_RULES}
+{CORS_RULES}
     http-request return status 200 content-type text/plain string ok
 """
     )
@@ -110,7 +110,7 @@ def test_reload_with_a_refused_policy_keeps_the_old_one():
 frontend fe
     bind 127.0.0.1:@PORT@
     http-request lua.corsgate api
-{RESPONSE_RULES}
+{CORS_RULES}
     http-request return status 200 content-type text/plain string ok
 """
     with Haproxy(config, directory=d, master_worker=True) as h:

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from harness import DECISION_RULE, RESPONSE_RULES, Dir, Haproxy, global_section
+from harness import CORS_RULES, DECISION_RULE, Dir, Haproxy, global_section
 
 APP = "https://app.example.com"
 POLICY = """origins = ["https://app.example.com", "https://*.example.org"]
@@ -49,7 +49,7 @@ def test_concurrent_clients(per_thread):
 frontend fe
     bind 127.0.0.1:@PORT@
     http-request lua.corsgate api
-{RESPONSE_RULES}{DECISION_RULE}
+{CORS_RULES}{DECISION_RULE}
     http-request return status 200 content-type text/plain string ok
 """
     with Haproxy(config, directory=d) as h:

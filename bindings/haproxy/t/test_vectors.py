@@ -31,7 +31,7 @@ import pytest
 from harness import (
     DECISION_RULE,
     REPO,
-    RESPONSE_RULES,
+    CORS_RULES,
     Dir,
     Haproxy,
     global_section,
@@ -88,7 +88,7 @@ def server():
     config = global_section(paths) + f"""
 frontend fe
     bind 127.0.0.1:@PORT@
-{rules}{RESPONSE_RULES}{DECISION_RULE}
+{rules}{CORS_RULES}{DECISION_RULE}
     http-request return status 200 content-type text/plain string application
 """
     with Haproxy(config, directory=directory) as h:
