@@ -16,7 +16,7 @@ PYTHON="${PYTHON:-python3}"
 # Test dependencies, pinned to released versions.
 # setuptools: tests/test_setup.py runs setup.py's commands in the venv (the
 # build itself installs its own, in pip's isolated build environment).
-# flask-cors: not used by the tests; scripts/python/bench.py compares the
+# flask-cors: not used by the tests; scripts/bench/python.py compares the
 # WSGI middleware with it, and can then run from this venv. The package
 # itself depends on none of these.
 TEST_DEPS=(pytest==9.2.0 starlette==1.10.0 httpx==0.28.1 flask==3.1.3 black==26.10.1
@@ -65,7 +65,7 @@ grep -q "corsgate._speedups) was not" "$log" || {
 # compiler and the Python headers, so a failed extension build fails CI.
 CORSGATE_BUILD_EXTENSION=yes install --quiet
 
-"$PY" -m black --check "$ROOT/bindings/python" "$ROOT/scripts/python"
+"$PY" -m black --check "$ROOT/bindings/python" "$ROOT/scripts/bench/python.py"
 
 # setuptools compiles the extension with the interpreter's own flags, which
 # let warnings through: check it once more as strict C99, warnings fatal,

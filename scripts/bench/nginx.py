@@ -11,7 +11,7 @@ Primary figure: user-space instructions per request, measured with
 between two runs with different request counts (start-up and shutdown
 cancel out). Secondary: wrk requests/s and p99 latency.
 
-    scripts/nginx/bench.py [--quick] [--no-wrk]
+    scripts/bench/nginx.py [--quick] [--no-wrk]
 
 Needs nginx, valgrind, wrk and a built module (bindings/nginx/build.sh).
 Prints a Markdown report on stdout.

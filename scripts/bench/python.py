@@ -30,7 +30,7 @@ the repeats is reported, in ns or µs per call.
 
 Usage (with corsgate, starlette, flask and flask-cors installed)::
 
-    python scripts/python/bench.py [--quick] [--write bindings/python/BENCHMARKS.md]
+    python scripts/bench/python.py [--quick] [--write bindings/python/BENCHMARKS.md]
 """
 
 from __future__ import annotations
@@ -405,7 +405,7 @@ def main() -> None:
     lines = [
         "# corsgate Python binding: benchmarks",
         "",
-        "Produced by `python scripts/python/bench.py --write bindings/python/BENCHMARKS.md`"
+        "Produced by `python scripts/bench/python.py --write bindings/python/BENCHMARKS.md`"
         + (" (`--quick`)" if args.quick else "")
         + "; every number below comes from the same run.",
         "",

@@ -32,7 +32,7 @@ different request counts on one keep-alive connection (start-up and
 shutdown cancel out). Secondary, in the same run: wrk requests/s (the
 median of several runs, variants interleaved).
 
-    scripts/haproxy/bench.py --peer DIR [--quick] [--no-wrk] [--no-instructions]
+    scripts/bench/haproxy.py --peer DIR [--quick] [--no-wrk] [--no-instructions]
 
 DIR holds haproxy-lua-cors's cors.lua (or set HAPROXY_LUA_CORS); without
 it, B2 is left out and the report says so. Needs haproxy, valgrind, wrk and
@@ -68,7 +68,7 @@ WILDCARD_RE = r"^https://[a-z0-9-]+(\.[a-z0-9-]+)*\.example\.org$"
 ALLOW_HEADERS = "authorization, content-type, x-request-id"
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 
-# Chrome 124's own header set, as in scripts/nginx/bench.py and the
+# Chrome 124's own header set, as in scripts/bench/nginx.py and the
 # benches' corpus.
 CHROME_COMMON = [
     ("Connection", "keep-alive"),
