@@ -5,7 +5,7 @@ use core::ptr::NonNull;
 use corsgate_engine::{BuildErrors, ErrorKind};
 
 use super::boundary::{corsgate_result, guard, guard_or};
-use super::slice::{corsgate_slice, required, required_out};
+use super::slice::{corsgate_slice, handle_shaped, required, required_out};
 
 /// Why a policy was refused, as in the core's `ErrorKind`. The numbers are
 /// stable and only ever appended; `corsgate_build_error.kind` holds one.
@@ -188,17 +188,18 @@ pub unsafe extern "C" fn corsgate_errors_get(
     })
 }
 
-/// Frees an error list. NULL is ignored.
+/// Frees an error list. NULL is ignored, and so is a pointer not aligned
+/// for an error list (it cannot be one).
 ///
 /// # Safety
 ///
-/// `errors` is NULL or a live error list from corsgate, freed only once and
+/// `errors` is NULL, misaligned, or a live error list from corsgate, freed only once and
 /// not used afterwards (nor the slices `corsgate_errors_get` gave out for
 /// it), by this thread or any other.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_errors_free(errors: *mut corsgate_errors) {
     guard_or((), || {
-        if !errors.is_null() {
+        if handle_shaped(errors) {
             // SAFETY: a live list is the pointer `Box::into_raw` returned in
             // `publish`, for a `Box<corsgate_errors>` (same type, same global
             // allocator). The caller frees it once and never uses it again,

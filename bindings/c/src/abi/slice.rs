@@ -148,6 +148,15 @@ pub(super) fn required_out<T>(ptr: *mut T) -> Result<NonNull<T>, corsgate_result
     }
 }
 
+/// Whether a pointer handed to a function that cannot report an error
+/// (`*_free`, `corsgate_policy_clone`) may be a handle: non-NULL and
+/// aligned. Handles come from `Box::into_raw` or `Arc::into_raw`, which are
+/// always aligned, so anything else is a caller bug that is ignored rather
+/// than given to `from_raw`.
+pub(super) fn handle_shaped<T>(ptr: *const T) -> bool {
+    !ptr.is_null() && ptr.is_aligned()
+}
+
 /// An optional output location: `Ok(None)` for NULL, and as
 /// [`required_out`] otherwise.
 pub(super) fn optional_out<T>(ptr: *mut T) -> Result<Option<NonNull<T>>, corsgate_result> {
