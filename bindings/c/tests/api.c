@@ -755,6 +755,7 @@ static void test_decision_write(const corsgate_policy *p) {
   /* CR, LF or NUL in a name or a value would forge header lines. */
   static const char *const forged[] = {"a\r\nSet-Cookie: x=y", "a\n", "\ra"};
   hand.headers[0].name = text("Vary");
+  len = 7;
   for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++) {
     hand.headers[0].value = text(forged[i]);
     CHECK_RESULT(corsgate_decision_write(&hand, buf, sizeof buf, &len),

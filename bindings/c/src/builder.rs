@@ -1,11 +1,11 @@
 //! Building a policy in code: one setter per key of the policy file.
 
-use corsgate_engine::{DeniedPreflight, Mode, PolicyBuilder};
+use corsgate::{DeniedPreflight, Mode, PolicyBuilder};
 
-use super::boundary::{corsgate_result, guard, guard_or, Outcome};
-use super::errors::corsgate_errors;
-use super::policy::{corsgate_policy, finish_build};
-use super::slice::{handle_shaped, input_str, optional_out, required_out};
+use crate::boundary::{corsgate_result, guard, guard_or, Outcome};
+use crate::errors::corsgate_errors;
+use crate::policy::{corsgate_policy, finish_build};
+use crate::slice::{handle_shaped, input_str, optional_out, required_out};
 
 /// Collects a policy's settings. Opaque; created by `corsgate_builder_new`,
 /// consumed by `corsgate_builder_build` (or freed with

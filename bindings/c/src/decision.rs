@@ -3,17 +3,17 @@
 
 use core::ptr::addr_of;
 
-use corsgate_engine::{Kind, Reason};
+use corsgate::{Kind, Reason};
 
-use super::boundary::{corsgate_result, guard, guard_or};
-use super::slice::{corsgate_header, corsgate_slice, required, required_out};
+use crate::boundary::{corsgate_result, guard, guard_or};
+use crate::slice::{corsgate_header, corsgate_slice, required, required_out};
 
 /// The most headers a decision carries (`corsgate_decision.headers`).
 pub const CORSGATE_MAX_HEADERS: usize = 12;
 
 // The header's constant is a literal, so cbindgen can print it; it must
 // match the core's.
-const _: () = assert!(CORSGATE_MAX_HEADERS == corsgate_engine::MAX_HEADERS);
+const _: () = assert!(CORSGATE_MAX_HEADERS == corsgate::MAX_HEADERS);
 
 /// What kind of request was evaluated (`corsgate_decision.kind`).
 #[repr(u8)]
