@@ -4,7 +4,7 @@
 //! end up as a [`RequestView`], and only a view is ever evaluated: the forms
 //! cannot drift apart.
 
-use crate::syntax::{eq_ignore_case_lower, trim_ows};
+use crate::syntax::{eq_ignore_case_lower, is_ows, trim_ows};
 
 /// How many `Access-Control-Request-Headers` field lines are kept. Browsers
 /// send one; intermediaries occasionally split a list in two. A request with
@@ -13,10 +13,9 @@ pub const MAX_ACRH_LINES: usize = 4;
 
 /// The most bytes of `Access-Control-Request-Headers`, all lines together
 /// and counted before trimming, the engine reads: every byte of every
-/// value as handed over, surrounding whitespace included. (A raw head's
-/// field value starts after the colon's optional whitespace, RFC 9112 §5,
-/// as in any host's parsed header list.) A longer list is refused before
-/// any byte of it is looked at.
+/// value as handed over, surrounding whitespace included, except one
+/// leading space or tab per line, the separator of `Name: value`. A longer
+/// list is refused before any byte of it is looked at.
 pub const MAX_ACRH_BYTES: usize = 2048;
 
 /// A singleton request field, as seen across all the request's lines.
@@ -78,8 +77,13 @@ impl<'r> FieldLines<'r> {
     #[inline]
     pub fn add(&mut self, value: &'r [u8]) {
         // Whitespace counts like any byte, so that trimming never reads
-        // more than the cap.
-        self.total = self.total.saturating_add(value.len());
+        // more than the cap. A raw head hands over what follows the colon,
+        // so the one space of `Name: value` is the separator, not the list,
+        // whichever form the request came in (one byte test, no scan).
+        let separator = usize::from(value.first().is_some_and(|&b| is_ows(b)));
+        self.total = self
+            .total
+            .saturating_add(value.len().saturating_sub(separator));
         if self.total > MAX_ACRH_BYTES {
             self.overflow = true;
             return;

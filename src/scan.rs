@@ -12,7 +12,7 @@
 //! CORS field, a missing terminating empty line.
 
 use crate::request::{Relevant, RequestView, ACRH, ACRM, ACRPN, ORIGIN};
-use crate::syntax::{is_tchar, is_token, trim_ows};
+use crate::syntax::{is_tchar, is_token};
 
 /// The largest request head the scanner reads. nginx's default
 /// `large_client_header_buffers` is 32 KiB and HAProxy's default buffer
@@ -249,10 +249,7 @@ fn visit_line<'r>(line: &'r [u8], view: &mut RequestView<'r>) -> Option<()> {
     let rest = line.get(name.len()..).unwrap_or(&[]);
     match rest.first() {
         Some(b':') => {
-            // `field-name ":" OWS field-value OWS` (RFC 9112 §5): the
-            // value handed over, as a host's header parser would, is what
-            // the caps count.
-            view.add_relevant(which, trim_ows(rest.get(1..).unwrap_or(&[])));
+            view.add_relevant(which, rest.get(1..).unwrap_or(&[]));
             Some(())
         }
         // `Origin : x` is not an Origin field and not valid HTTP either

@@ -7,10 +7,8 @@ pub type Field<'a> = (&'a [u8], &'a [u8]);
 
 /// Splits a head into its method and `(name, value)` lines, the naive way:
 /// line by line up to the first empty line, each header line cut at its
-/// first colon, the value without the spaces and tabs around it (RFC 9112
-/// §5: what any HTTP/1.1 parser hands a header-list host). Lines without a
-/// colon are not fields and are skipped. Returns `None` when there is no
-/// empty line.
+/// first colon. Lines without a colon are not fields and are skipped.
+/// Returns `None` when there is no empty line.
 pub fn split_head(head: &[u8]) -> Option<(&[u8], Vec<Field<'_>>)> {
     let mut lines = head
         .split(|&b| b == b'\n')
@@ -25,25 +23,12 @@ pub fn split_head(head: &[u8]) -> Option<(&[u8], Vec<Field<'_>>)> {
             break;
         }
         if let Some(colon) = line.iter().position(|&b| b == b':') {
-            fields.push((&line[..colon], trim_ows(&line[colon + 1..])));
+            fields.push((&line[..colon], &line[colon + 1..]));
         }
     }
     // `split` always yields a last (possibly empty) piece; a head that ends
     // right after its last header line has no empty line of its own.
     terminated.then_some((method, fields))
-}
-
-/// `v` without the spaces and tabs at either end.
-pub fn trim_ows(v: &[u8]) -> &[u8] {
-    let start = v
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(v.len());
-    let end = v
-        .iter()
-        .rposition(|&b| b != b' ' && b != b'\t')
-        .map_or(start, |i| i + 1);
-    &v[start..end]
 }
 
 fn is_tchar(b: u8) -> bool {

@@ -175,11 +175,15 @@ impl RefPolicy {
         let acrm = values("access-control-request-method");
         let acrh = values("access-control-request-headers");
         // semantics.md: the byte cap counts the values as handed over,
-        // before trimming.
+        // before trimming, but for one leading space or tab per line (the
+        // separator of `Name: value`).
         let acrh_bytes: usize = fields
             .iter()
             .filter(|(n, _)| n.eq_ignore_ascii_case(b"access-control-request-headers"))
-            .map(|(_, v)| v.len())
+            .map(|(_, v)| match v.first() {
+                Some(b' ' | b'\t') => v.len() - 1,
+                _ => v.len(),
+            })
             .sum();
         let acrpn = values("access-control-request-private-network");
 
