@@ -1,12 +1,15 @@
-# The repository's install entry point: libcorsgate, corsgate.h, corsgate.pc.
-#   make install PREFIX=/usr/local
+# The repository's build and install entry point for C hosts.
+#   make                         target/release/libcorsgate.a and libcorsgate.so
+#                                (cargo build plus their names; every host's
+#                                build script runs this)
+#   make install PREFIX=/usr/local   libcorsgate, corsgate.h, corsgate.pc
 # The work is done by bindings/c/Makefile (see bindings/c/README.md).
 
 PREFIX ?= /usr/local
 
-.PHONY: all install uninstall
+.PHONY: all lib install uninstall
 
-all:
+all lib:
 	$(MAKE) -C bindings/c lib
 
 install uninstall:

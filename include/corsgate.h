@@ -14,9 +14,10 @@
  * CORSGATE_RESULT_NULL_PARAMETER, never crashes. Bytes travel as a pointer
  * and a length ({ptr, len}, corsgate_slice), never NUL-terminated:
  * (NULL, 0) is a valid empty input and (NULL, n > 0) is
- * CORSGATE_RESULT_NULL_PARAMETER. The *_free functions and
- * corsgate_policy_clone accept NULL and do nothing. A pointer that is not
- * aligned for the type it points to is CORSGATE_RESULT_INVALID_ARGUMENT.
+ * CORSGATE_RESULT_NULL_PARAMETER. A pointer that is not aligned for the
+ * type it points to is CORSGATE_RESULT_INVALID_ARGUMENT. The *_free
+ * functions and corsgate_policy_clone, which return no code, ignore NULL
+ * and misaligned pointers (clone returns NULL): neither can be a handle.
  *
  * Safety. Each function's comment ends with a "# Safety" section: what
  * corsgate cannot check and the caller must guarantee (pointers to live
@@ -24,9 +25,10 @@
  * to inputs). Breaking it is undefined behaviour, not an error code.
  *
  * Ownership. Handles are opaque. corsgate_builder_new creates a builder;
- * corsgate_builder_build consumes it on every path (success or error), and
- * corsgate_builder_free discards one that is not built. A policy is
- * reference-counted: every policy from corsgate_policy_from_toml,
+ * corsgate_builder_build consumes it on every path (success or error) once
+ * it is given one (a NULL or misaligned pointer is refused: it is not a
+ * builder), and corsgate_builder_free discards one that is not built. A
+ * policy is reference-counted: every policy from corsgate_policy_from_toml,
  * corsgate_builder_build or corsgate_policy_clone is released exactly once
  * with corsgate_policy_free; the last release frees it. An error list is
  * freed with corsgate_errors_free. corsgate never keeps a pointer to
@@ -61,15 +63,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// The most headers a decision carries (`corsgate_decision.headers`).
-#define CORSGATE_MAX_HEADERS 12
-
 // The ABI revision this header describes. It changes whenever a change
 // would break a program compiled against an older header (a field moves,
 // a signature changes). Bindings compare it with `corsgate_abi_version()`
 // at load time and refuse a mismatch. The shared library's SONAME is
 // `libcorsgate.so.<CORSGATE_ABI_VERSION>`.
 #define CORSGATE_ABI_VERSION 1
+
+// The most headers a decision carries (`corsgate_decision.headers`).
+#define CORSGATE_MAX_HEADERS 12
 
 // The major part of corsgate's version.
 #define CORSGATE_VERSION_MAJOR 0
@@ -588,6 +590,9 @@ corsgate_result corsgate_builder_set_mode(struct corsgate_builder *builder, uint
 
 // Validates and compiles the builder's settings. The builder is consumed
 // on every path, including errors: never use or free it afterwards.
+// (A NULL `builder` is `CORSGATE_RESULT_NULL_PARAMETER` and a pointer not
+// aligned for a builder `CORSGATE_RESULT_INVALID_ARGUMENT`; neither can
+// be a builder, and nothing is consumed.)
 //
 // Outputs as for `corsgate_policy_from_toml`: on success the policy in
 // `*policy_out` (and NULL in `*errors_out`); on
@@ -604,12 +609,14 @@ corsgate_result corsgate_builder_build(struct corsgate_builder *builder,
                                        const struct corsgate_policy **policy_out,
                                        struct corsgate_errors **errors_out);
 
-// Frees a builder that will not be built. NULL is ignored.
+// Frees a builder that will not be built. NULL is ignored, and so is a
+// pointer not aligned for a builder (it cannot be one).
 //
 // # Safety
 //
-// `builder` is NULL or a live builder that no other thread uses during
-// the call, and that the caller never uses or frees afterwards.
+// `builder` is NULL, misaligned, or a live builder that no other thread
+// uses during the call, and that the caller never uses or frees
+// afterwards.
 void corsgate_builder_free(struct corsgate_builder *builder);
 
 // Serialises the decision's headers as `Name: value\r\n` lines into `buf`
@@ -621,7 +628,11 @@ void corsgate_builder_free(struct corsgate_builder *builder);
 // stores the number of bytes needed in `*len_out` and returns
 // `CORSGATE_RESULT_INSUFFICIENT_BUFFER`; `buf` may be NULL when `cap` is 0,
 // to ask for the size. Only `header_count` and `headers` are read, so a
-// decision assembled by hand works too.
+// decision assembled by hand works too, and is checked like any input:
+// `CORSGATE_RESULT_INVALID_ARGUMENT` (and nothing written or reported) for
+// a name or value that holds CR, LF or NUL or that lies, even partly,
+// inside `buf[0..cap)`, and for a `header_count` above
+// `CORSGATE_MAX_HEADERS`. `buf` may hold the decision struct itself.
 //
 // # Safety
 //
@@ -668,13 +679,14 @@ corsgate_result corsgate_errors_get(const struct corsgate_errors *errors,
                                     size_t index,
                                     struct corsgate_build_error *error_out);
 
-// Frees an error list. NULL is ignored.
+// Frees an error list. NULL is ignored, and so is a pointer not aligned
+// for an error list (it cannot be one).
 //
 // # Safety
 //
-// `errors` is NULL or a live error list from corsgate, freed only once and
-// not used afterwards (nor the slices `corsgate_errors_get` gave out for
-// it), by this thread or any other.
+// `errors` is NULL, misaligned, or a live error list from corsgate, freed
+// only once and not used afterwards (nor the slices `corsgate_errors_get`
+// gave out for it), by this thread or any other.
 void corsgate_errors_free(struct corsgate_errors *errors);
 
 // Evaluates a raw HTTP/1.x request head: the request line, the header
@@ -759,23 +771,26 @@ corsgate_result corsgate_policy_from_toml(const uint8_t *toml,
                                           struct corsgate_errors **errors_out);
 
 // Adds a reference to `policy` and returns it (the same pointer), or NULL
-// for NULL. Each reference is released with `corsgate_policy_free`.
+// for NULL. Each reference is released with `corsgate_policy_free`. A
+// pointer not aligned for a policy (which cannot be a handle) also gives
+// NULL and is left alone.
 //
 // # Safety
 //
-// `policy` is NULL or a live handle from corsgate: one whose references
-// have not all been released with `corsgate_policy_free`.
+// `policy` is NULL, misaligned, or a live handle from corsgate: one whose
+// references have not all been released with `corsgate_policy_free`.
 const struct corsgate_policy *corsgate_policy_clone(const struct corsgate_policy *policy);
 
 // Releases one reference to `policy`; the last release frees it. NULL is
-// ignored. Safe to call from any thread, concurrently with evaluations
+// ignored, and so is a pointer not aligned for a policy (it cannot be a
+// handle). Safe to call from any thread, concurrently with evaluations
 // that hold their own reference.
 //
 // # Safety
 //
-// `policy` is NULL or a live handle from corsgate; the caller gives up the
-// reference it releases and never uses that reference again (other
-// references, its own or other threads', stay valid).
+// `policy` is NULL, misaligned, or a live handle from corsgate; the
+// caller gives up the reference it releases and never uses that reference
+// again (other references, its own or other threads', stay valid).
 void corsgate_policy_free(const struct corsgate_policy *policy);
 
 #if defined(CORSGATE_TEST_PANIC)

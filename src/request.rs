@@ -4,7 +4,7 @@
 //! end up as a [`RequestView`], and only a view is ever evaluated: the forms
 //! cannot drift apart.
 
-use crate::syntax::{eq_ignore_case_lower, is_ows, ows_free_ends, trim_ows};
+use crate::syntax::{eq_ignore_case_lower, is_ows, trim_ows};
 
 /// How many `Access-Control-Request-Headers` field lines are kept. Browsers
 /// send one; intermediaries occasionally split a list in two. A request with
@@ -12,21 +12,11 @@ use crate::syntax::{eq_ignore_case_lower, is_ows, ows_free_ends, trim_ows};
 pub const MAX_ACRH_LINES: usize = 4;
 
 /// The most bytes of `Access-Control-Request-Headers`, all lines together
-/// and counted before trimming, the engine reads. A longer list is refused
-/// before any byte of it is looked at.
+/// and counted before trimming, the engine reads: every byte of every
+/// value as handed over, surrounding whitespace included, except one
+/// leading space or tab per line, the separator of `Name: value`. A longer
+/// list is refused before any byte of it is looked at.
 pub const MAX_ACRH_BYTES: usize = 2048;
-
-/// `s` without at most `max` OWS bytes on each side.
-#[inline(always)]
-fn trim_ows_bounded(s: &[u8], max: usize) -> &[u8] {
-    if ows_free_ends(s) {
-        return s;
-    }
-    let lead = s.iter().take(max).take_while(|&&b| is_ows(b)).count();
-    let s = s.get(lead..).unwrap_or(&[]);
-    let trail = s.iter().rev().take(max).take_while(|&&b| is_ows(b)).count();
-    s.get(..s.len() - trail).unwrap_or(&[])
-}
 
 /// A singleton request field, as seen across all the request's lines.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -81,15 +71,19 @@ impl<'r> FieldLines<'r> {
     }
 
     /// Records one more line. Lines beyond [`MAX_ACRH_LINES`], or beyond
-    /// [`MAX_ACRH_BYTES`] in all, mark the list as overflowing; it is then
-    /// refused as a whole, and an over-long line is never even trimmed.
+    /// [`MAX_ACRH_BYTES`] in all (counted before trimming), mark the list
+    /// as overflowing; it is then refused as a whole, and an over-long line
+    /// is never even trimmed.
     #[inline]
     pub fn add(&mut self, value: &'r [u8]) {
-        // The usual single space after the colon does not count; a value
-        // padded with kilobytes of whitespace does, so that trimming it
-        // never costs more than the cap.
-        let value = trim_ows_bounded(value, 8);
-        self.total = self.total.saturating_add(value.len());
+        // Whitespace counts like any byte, so that trimming never reads
+        // more than the cap. A raw head hands over what follows the colon,
+        // so the one space of `Name: value` is the separator, not the list,
+        // whichever form the request came in (one byte test, no scan).
+        let separator = usize::from(value.first().is_some_and(|&b| is_ows(b)));
+        self.total = self
+            .total
+            .saturating_add(value.len().saturating_sub(separator));
         if self.total > MAX_ACRH_BYTES {
             self.overflow = true;
             return;

@@ -37,7 +37,7 @@ fi
 
 # The one place that obtains libcorsgate.a.
 if [ "${SKIP_CARGO:-0}" != 1 ]; then
-    (cd "$root" && cargo build --release -p corsgate-c)
+    make -s -C "$root" lib
 fi
 CORSGATE_LIB=${CORSGATE_LIB:-${CARGO_TARGET_DIR:-$root/target}/release/libcorsgate.a}
 CORSGATE_INCLUDE=${CORSGATE_INCLUDE:-$root/include}

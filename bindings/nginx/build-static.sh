@@ -30,7 +30,7 @@
 #   NGINX_CC_OPT       C compiler options (default: the optimisation and
 #                      hardening flags Debian builds its own nginx with)
 #   CARGO_TARGET_DIR   where cargo puts libcorsgate.a (default: <repo>/target)
-#   SKIP_CARGO=1       do not run cargo (libcorsgate.a is already built)
+#   SKIP_CARGO=1       do not build the library (`make lib` already ran)
 #   CORSGATE_LIB, CORSGATE_INCLUDE  use another libcorsgate.a / corsgate.h
 set -eu
 
@@ -136,7 +136,8 @@ fi
 check_build_deps
 
 if [ "${SKIP_CARGO:-0}" != 1 ]; then
-    (cd "$root" && cargo build --release -p corsgate-c)
+    # cargo build plus the names hosts link against (libcorsgate.a)
+    make -s -C "$root" lib
 fi
 
 CORSGATE_LIB=${CORSGATE_LIB:-$cargo_target/release/libcorsgate.a}

@@ -17,7 +17,7 @@
 #   NGX_CORS_OUT     where the build directory and the module go
 #                    (default: <repo>/target/nginx)
 #   CARGO_TARGET_DIR where cargo puts libcorsgate.a (default: <repo>/target)
-#   SKIP_CARGO=1     do not run cargo (libcorsgate.a is already built)
+#   SKIP_CARGO=1     do not build the library (`make lib` already ran)
 #   CORSGATE_LIB, CORSGATE_INCLUDE  use another libcorsgate.a / corsgate.h
 #
 # The module is relinked whenever libcorsgate.a or corsgate.h changed.
@@ -37,7 +37,8 @@ if [ ! -x "$nginx_src/configure" ]; then
 fi
 
 if [ "${SKIP_CARGO:-0}" != 1 ]; then
-    (cd "$root" && cargo build --release -p corsgate-c)
+    # cargo build plus the names hosts link against (libcorsgate.a)
+    make -s -C "$root" lib
 fi
 
 CORSGATE_LIB=${CORSGATE_LIB:-$cargo_target/release/libcorsgate.a}

@@ -3,14 +3,16 @@ builds the optional native accelerator.
 
 The package is Python on top of ctypes, plus two native files:
 
-* ``libcorsgate.so.<ABI>``, the cdylib of ``bindings/c`` in this repository,
-  bundled under its SONAME. ``build_py`` runs ``cargo build --release`` on
-  that crate and copies the library next to the Python modules, so
+* ``libcorsgate.so.<ABI>``, the cdylib of ``bindings/c`` in this repository
+  (``libcorsgate_ffi.so`` in cargo's output), bundled under its SONAME.
+  ``build_py`` runs ``cargo build --release`` on that crate and copies the
+  library next to the Python modules, so
   ``pip install ./bindings/python`` needs cargo on PATH and nothing else.
 * ``corsgate._speedups``, a CPython extension module (``_speedups.c``) that
   evaluates without ctypes' per-call conversions. It links against the same
-  library (``-lcorsgate`` from cargo's output directory, found at run time
-  through ``RUNPATH $ORIGIN``, i.e. the bundled copy next to it). It is
+  library (``-lcorsgate_ffi`` from cargo's output directory, which records
+  its SONAME, found at run time through ``RUNPATH $ORIGIN``, i.e. the
+  bundled copy next to it). It is
   optional: without a C compiler or Python's headers the build prints a
   warning and the package runs on ctypes alone.
 
@@ -84,13 +86,17 @@ def _abi_version() -> int:
     return int(found.group(1))
 
 
+#: The Rust name of the C ABI crate's library, which cargo's file names follow.
+CARGO_LIBRARY = "corsgate_ffi"
+
+
 def _cargo_filename() -> str:
     """The name cargo gives the cdylib."""
     if sys.platform == "darwin":
-        return "libcorsgate.dylib"
+        return f"lib{CARGO_LIBRARY}.dylib"
     if sys.platform == "win32":
-        return "corsgate.dll"
-    return "libcorsgate.so"
+        return f"{CARGO_LIBRARY}.dll"
+    return f"lib{CARGO_LIBRARY}.so"
 
 
 def _bundled_filename() -> str:
@@ -99,7 +105,9 @@ def _bundled_filename() -> str:
     corsgate/_ffi.py loads the same name."""
     if ELF:
         return f"libcorsgate.so.{_abi_version()}"
-    return _cargo_filename()
+    if sys.platform == "darwin":
+        return "libcorsgate.dylib"
+    return "corsgate.dll"
 
 
 _built_library = None
@@ -246,8 +254,9 @@ SPEEDUPS = Extension(
     f"{PACKAGE}._speedups",
     sources=[os.path.join("src", PACKAGE, "_speedups.c")],
     include_dirs=[_include_dir()],
-    libraries=["corsgate"],
-    # The bundled libcorsgate.so.<ABI> sits next to the extension.
+    # Linked by cargo's file name; the SONAME it records, libcorsgate.so.<ABI>,
+    # is the bundled copy next to the extension.
+    libraries=[CARGO_LIBRARY],
     runtime_library_dirs=["$ORIGIN"] if ELF else [],
     extra_compile_args=["-std=c99"] if ELF else [],
 )

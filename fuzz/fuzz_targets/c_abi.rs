@@ -11,18 +11,11 @@
 //! boundary is a finding too.
 #![no_main]
 
-// The ABI module names the core crate `corsgate_engine` (see its mod.rs).
-extern crate corsgate as corsgate_engine;
-
-#[path = "../../bindings/c/src/abi/mod.rs"]
-#[allow(dead_code, clippy::all)]
-mod abi;
-
 use std::ptr;
 
-use abi::*;
 use arbitrary::Arbitrary;
 use corsgate::{Decision, Policy, PolicyBuilder};
+use corsgate_ffi::*;
 use libfuzzer_sys::fuzz_target;
 
 /// How a byte input is handed over.

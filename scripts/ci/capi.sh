@@ -3,9 +3,11 @@
 #
 # Installs what a fresh machine lacks (a C compiler, make, valgrind,
 # pkg-config, cbindgen 0.29.4), then:
-#   1. builds the library with one `cargo build --release` at the root and
-#      checks the artifacts (no output collision, SONAME, exported symbols
-#      exactly the header's functions);
+#   1. builds the library the documented way (`make lib` at the root: cargo
+#      builds libcorsgate_ffi.{a,so}, make publishes them as
+#      libcorsgate.{a,so}) and checks the artifacts (no output collision,
+#      the published copies, SONAME, exported symbols exactly the header's
+#      functions);
 #   2. verifies that include/corsgate.h is what cbindgen generates;
 #   3. runs the C tests plain, under ASan+UBSan and under valgrind;
 #   4. installs into a scratch prefix and builds the README example through
@@ -43,14 +45,14 @@ if ! "$cbindgen" --version 2>/dev/null | grep -qx "cbindgen $CBINDGEN_VERSION"; 
 fi
 
 # ---- 1. the library ----------------------------------------------------------
-log "cargo build --release"
+log "make lib"
 build_log=$(mktemp)
 scratch=$(mktemp -d)
 trap 'rm -rf "$build_log" "$scratch"' EXIT
 # (no `| tee`: /bin/sh has no pipefail, and a failed build must stop here)
-if ! cargo build --release > "$build_log" 2>&1; then
+if ! make -s lib > "$build_log" 2>&1; then
     cat "$build_log"
-    echo "capi: cargo build --release failed" >&2
+    echo "capi: make lib failed" >&2
     exit 1
 fi
 cat "$build_log"
@@ -58,9 +60,15 @@ if grep -qi 'collision' "$build_log"; then
     echo "capi: cargo reported an output filename collision" >&2
     exit 1
 fi
-for f in target/release/libcorsgate.a target/release/libcorsgate.so; do
+for kind in a so; do
+    f=target/release/libcorsgate.$kind
     [ -f "$f" ] || { echo "capi: $f was not built" >&2; exit 1; }
+    cmp -s "$f" "target/release/libcorsgate_ffi.$kind" || {
+        echo "capi: $f is not cargo's libcorsgate_ffi.$kind" >&2
+        exit 1
+    }
 done
+[ -f target/release/libcorsgate_ffi.rlib ] || { echo "capi: no rlib for Rust users" >&2; exit 1; }
 
 abi=$(sed -n 's/^#define CORSGATE_ABI_VERSION \([0-9][0-9]*\)$/\1/p' include/corsgate.h)
 soname=$(readelf -d target/release/libcorsgate.so | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
@@ -99,6 +107,19 @@ make -s -C bindings/c test-valgrind
 log "make install PREFIX=<scratch> and the README example through pkg-config"
 make -s install PREFIX="$scratch/prefix" >/dev/null
 export PKG_CONFIG_PATH="$scratch/prefix/lib/pkgconfig"
+# One ABI number (bindings/c/src/abi_version.rs) behind the header's macro,
+# the SONAME and corsgate.pc; one version (Cargo) behind the .pc's.
+pc_abi=$(pkg-config --variable=abi_version corsgate)
+[ "$pc_abi" = "$abi" ] || {
+    echo "capi: corsgate.pc says ABI $pc_abi, corsgate.h says $abi" >&2
+    exit 1
+}
+cargo_version=$(cargo pkgid -p corsgate-c | sed 's/.*[#@]//')
+[ "$(pkg-config --modversion corsgate)" = "$cargo_version" ] || {
+    echo "capi: corsgate.pc version $(pkg-config --modversion corsgate), Cargo.toml $cargo_version" >&2
+    exit 1
+}
+echo "versions: ABI $abi in corsgate.h, the SONAME and corsgate.pc; version $cargo_version in Cargo.toml and corsgate.pc"
 example="$root/target/capi-tests/example.c"
 expected="$root/target/capi-tests/example.expected"
 # shellcheck disable=SC2046

@@ -39,7 +39,7 @@ if ! python3 -c "import pytest" >/dev/null 2>&1; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y python3-pytest
 fi
 
-# builds the static library (cargo build --release) and the module,
+# builds the static library (make lib: cargo, then libcorsgate.a) and the module,
 # relinking it when the library changed
 "$root/bindings/nginx/build.sh"
 

@@ -2,7 +2,8 @@
  * api.c: every export's contract, error paths first. NULL for each
  * pointer, zero-capacity buffers, invalid TOML, invalid policies with
  * error retrieval, every builder setter, the three evaluation forms, a
- * 1 MiB head, decision serialisation, versions and code names.
+ * 1 MiB head, decision serialisation (overlapping buffers, forged lines),
+ * misaligned handles, versions and code names.
  */
 #include <stdlib.h>
 
@@ -729,6 +730,73 @@ static void test_decision_write(const corsgate_policy *p) {
   CHECK_RESULT(corsgate_decision_write(&hand, buf, sizeof buf, &len),
                CORSGATE_RESULT_OK);
   CHECK(len == 14 && memcmp(buf, "Vary: Origin\r\n", 14) == 0);
+
+  /* A name or value inside the output buffer: refused, nothing written. */
+  memset(buf, 0x5a, sizeof buf);
+  memcpy(buf + 100, "Origin", 6);
+  hand.headers[0].value.ptr = buf + 100;
+  hand.headers[0].value.len = 6;
+  len = 7;
+  CHECK_RESULT(corsgate_decision_write(&hand, buf, sizeof buf, &len),
+               CORSGATE_RESULT_INVALID_ARGUMENT);
+  CHECK_RESULT(corsgate_decision_write(&hand, buf + 103, 10, &len),
+               CORSGATE_RESULT_INVALID_ARGUMENT);
+  CHECK(len == 7 && buf[0] == 0x5a && buf[103] == 'g');
+  /* Right after it is fine. */
+  CHECK_RESULT(corsgate_decision_write(&hand, buf + 106, 14, &len),
+               CORSGATE_RESULT_OK);
+  CHECK(len == 14 && memcmp(buf + 106, "Vary: Origin\r\n", 14) == 0);
+  hand.headers[0].value = text("Origin");
+  hand.headers[0].name.ptr = buf + 200;
+  hand.headers[0].name.len = 4;
+  CHECK_RESULT(corsgate_decision_write(&hand, buf, sizeof buf, &len),
+               CORSGATE_RESULT_INVALID_ARGUMENT);
+
+  /* CR, LF or NUL in a name or a value would forge header lines. */
+  static const char *const forged[] = {"a\r\nSet-Cookie: x=y", "a\n", "\ra"};
+  hand.headers[0].name = text("Vary");
+  len = 7;
+  for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++) {
+    hand.headers[0].value = text(forged[i]);
+    CHECK_RESULT(corsgate_decision_write(&hand, buf, sizeof buf, &len),
+                 CORSGATE_RESULT_INVALID_ARGUMENT);
+    CHECK_RESULT(corsgate_decision_write(&hand, NULL, 0, &len),
+                 CORSGATE_RESULT_INVALID_ARGUMENT);
+  }
+  hand.headers[0].value.ptr = (const uint8_t *)"Ori\0gin";
+  hand.headers[0].value.len = 7;
+  CHECK_RESULT(corsgate_decision_write(&hand, buf, sizeof buf, &len),
+               CORSGATE_RESULT_INVALID_ARGUMENT);
+  hand.headers[0].value = text("Origin");
+  hand.headers[0].name = text("Vary\r\nX");
+  CHECK_RESULT(corsgate_decision_write(&hand, buf, sizeof buf, &len),
+               CORSGATE_RESULT_INVALID_ARGUMENT);
+  CHECK(len == 7);
+}
+
+/*
+ * Pointers that are not aligned for their handle cannot come from corsgate.
+ * The *_free functions and corsgate_policy_clone ignore them (clone returns
+ * NULL), and corsgate_builder_build refuses one without consuming anything.
+ * Without the check they reached free() and the reference count.
+ */
+static void test_misaligned_handles(void) {
+  _Alignas(16) unsigned char scratch[256];
+  memset(scratch, 0, sizeof scratch);
+  void *odd = scratch + 65;
+  CHECK(corsgate_policy_clone((const corsgate_policy *)odd) == NULL);
+  corsgate_policy_free((const corsgate_policy *)odd);
+  corsgate_builder_free((corsgate_builder *)odd);
+  corsgate_errors_free((corsgate_errors *)odd);
+  const corsgate_policy *p = NULL;
+  CHECK_RESULT(corsgate_builder_build((corsgate_builder *)odd, &p, NULL),
+               CORSGATE_RESULT_INVALID_ARGUMENT);
+  CHECK(p == NULL);
+  bool untouched = true;
+  for (size_t i = 0; i < sizeof scratch; i++) {
+    untouched = untouched && scratch[i] == 0;
+  }
+  CHECK(untouched);
 }
 
 int main(void) {
@@ -739,6 +807,7 @@ int main(void) {
   test_evaluate_errors(p);
   test_large_heads(p);
   test_decision_write(p);
+  test_misaligned_handles();
   corsgate_policy_free(p);
   return check_report("api");
 }

@@ -2,12 +2,12 @@
 
 use core::ptr::{self, addr_of, NonNull};
 
-use corsgate_engine::{DecisionSink, Field, Header, Kind, Reason, RequestView};
+use corsgate::{DecisionSink, Field, Header, Kind, Reason, RequestView};
 
-use super::boundary::{corsgate_result, guard};
-use super::decision::{corsgate_decision, CORSGATE_MAX_HEADERS};
-use super::policy::{corsgate_policy, policy_ref};
-use super::slice::{
+use crate::boundary::{corsgate_result, guard};
+use crate::decision::{corsgate_decision, CORSGATE_MAX_HEADERS};
+use crate::policy::{corsgate_policy, policy_ref};
+use crate::slice::{
     corsgate_header, corsgate_slice, input_array, input_bytes, required, required_out,
 };
 

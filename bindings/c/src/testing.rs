@@ -1,6 +1,6 @@
 //! Test-only exports (feature `test-panic`), never in release artifacts.
 
-use super::boundary::{corsgate_result, guard};
+use crate::boundary::{corsgate_result, guard};
 
 /// Panics inside the panic boundary, which must turn it into
 /// `CORSGATE_RESULT_PANIC`. Exists only with the `test-panic` feature.

@@ -1,11 +1,11 @@
 //! Building a policy in code: one setter per key of the policy file.
 
-use corsgate_engine::{DeniedPreflight, Mode, PolicyBuilder};
+use corsgate::{DeniedPreflight, Mode, PolicyBuilder};
 
-use super::boundary::{corsgate_result, guard, guard_or, Outcome};
-use super::errors::corsgate_errors;
-use super::policy::{corsgate_policy, finish_build};
-use super::slice::{input_str, optional_out, required_out};
+use crate::boundary::{corsgate_result, guard, guard_or, Outcome};
+use crate::errors::corsgate_errors;
+use crate::policy::{corsgate_policy, finish_build};
+use crate::slice::{handle_shaped, input_str, optional_out, required_out};
 
 /// Collects a policy's settings. Opaque; created by `corsgate_builder_new`,
 /// consumed by `corsgate_builder_build` (or freed with
@@ -365,6 +365,9 @@ pub unsafe extern "C" fn corsgate_builder_set_mode(
 
 /// Validates and compiles the builder's settings. The builder is consumed
 /// on every path, including errors: never use or free it afterwards.
+/// (A NULL `builder` is `CORSGATE_RESULT_NULL_PARAMETER` and a pointer not
+/// aligned for a builder `CORSGATE_RESULT_INVALID_ARGUMENT`; neither can
+/// be a builder, and nothing is consumed.)
 ///
 /// Outputs as for `corsgate_policy_from_toml`: on success the policy in
 /// `*policy_out` (and NULL in `*errors_out`); on
@@ -385,7 +388,8 @@ pub unsafe extern "C" fn corsgate_builder_build(
 ) -> corsgate_result {
     guard(|| {
         // Take ownership first, so that the builder is freed on every path
-        // (an error return or a panic drops the `Box`).
+        // (an error return or a panic drops the `Box`). A NULL or
+        // misaligned pointer is not a builder: refused, nothing to free.
         let builder = required_out(builder)?;
         // SAFETY: non-NULL and aligned (`required_out`). A live builder is
         // the pointer `Box::into_raw` returned in `corsgate_builder_new`
@@ -406,16 +410,18 @@ pub unsafe extern "C" fn corsgate_builder_build(
     })
 }
 
-/// Frees a builder that will not be built. NULL is ignored.
+/// Frees a builder that will not be built. NULL is ignored, and so is a
+/// pointer not aligned for a builder (it cannot be one).
 ///
 /// # Safety
 ///
-/// `builder` is NULL or a live builder that no other thread uses during
-/// the call, and that the caller never uses or frees afterwards.
+/// `builder` is NULL, misaligned, or a live builder that no other thread
+/// uses during the call, and that the caller never uses or frees
+/// afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_builder_free(builder: *mut corsgate_builder) {
     guard_or((), || {
-        if !builder.is_null() {
+        if handle_shaped(builder) {
             // SAFETY: a live builder is the pointer `Box::into_raw` returned
             // in `corsgate_builder_new`, not yet given back; the caller hands
             // over ownership and never uses it again (the `# Safety` section

@@ -305,6 +305,14 @@ impl Misaligned {
         assert!(size_of::<T>() < 511 && align_of::<T>() > 1);
         self.0.as_mut_ptr().wrapping_add(1).cast()
     }
+
+    /// A misaligned handle pointer, 64 bytes in, so that what `Arc` keeps
+    /// before its value lies inside the buffer too. Never dereferenced by a
+    /// correct library, so the handle's size does not matter.
+    fn handle<T>(&mut self) -> *mut T {
+        assert!(align_of::<T>() > 1);
+        self.0.as_mut_ptr().wrapping_add(65).cast()
+    }
 }
 
 /// A misaligned struct or output pointer is an error code. Dereferencing
@@ -426,4 +434,126 @@ fn build_consumes_the_builder_on_every_path() {
         );
         corsgate_builder_free(ptr::null_mut());
     }
+}
+
+/// The `*_free` functions and `corsgate_policy_clone` cannot report an
+/// error, and a misaligned pointer cannot be a handle corsgate made: they
+/// ignore it (clone returns NULL) rather than hand it to `Box::from_raw` or
+/// `Arc::from_raw`, which once freed or decremented whatever lay there.
+#[test]
+fn free_and_clone_ignore_misaligned_pointers() {
+    let mut scratch = Misaligned::new();
+    // SAFETY: each call gets a misaligned pointer, which the library must
+    // leave alone.
+    unsafe {
+        assert!(corsgate_policy_clone(scratch.handle::<corsgate_policy>()).is_null());
+        corsgate_policy_free(scratch.handle::<corsgate_policy>());
+        corsgate_builder_free(scratch.handle::<corsgate_builder>());
+        corsgate_errors_free(scratch.handle::<corsgate_errors>());
+    }
+    assert!(scratch.0.iter().all(|&b| b == 0), "nothing was written");
+}
+
+/// A misaligned `builder` cannot be a builder `corsgate_builder_new` made,
+/// so `corsgate_builder_build` refuses it without consuming anything (the
+/// header says so): what lies there is neither freed nor written.
+#[test]
+fn build_refuses_a_misaligned_builder_untouched() {
+    let mut scratch = Misaligned::new();
+    let mut p = ptr::null();
+    // SAFETY: a misaligned builder, which the library must refuse before
+    // any access; valid outputs.
+    let r = unsafe { corsgate_builder_build(scratch.handle(), &mut p, ptr::null_mut()) };
+    assert_eq!(r, corsgate_result::InvalidArgument);
+    assert!(p.is_null());
+    assert!(scratch.0.iter().all(|&b| b == 0), "nothing was written");
+}
+
+/// A decision with one header, `name: value`, built by hand.
+fn hand_decision(name: &[u8], value: corsgate_slice) -> corsgate_decision {
+    let mut d = blank();
+    d.header_count = 1;
+    d.headers[0] = corsgate_header {
+        name: corsgate_slice::from_bytes(name),
+        value,
+    };
+    d
+}
+
+/// Writing a value over itself is refused rather than left to `memmove`
+/// semantics: the header once called an overlapping buffer fine, and the
+/// output then depended on the copy order.
+#[test]
+fn decision_write_refuses_a_buffer_overlapping_a_value() {
+    let mut buf = *b"Origin..........................";
+    let base = buf.as_mut_ptr();
+    let mut len = 7usize;
+    for (at, value_len) in [(0usize, 6usize), (10, 6), (31, 1)] {
+        let value = corsgate_slice {
+            ptr: base.wrapping_add(at),
+            len: value_len,
+        };
+        let d = hand_decision(b"Vary", value);
+        // SAFETY: the value's bytes lie inside `buf`, which is readable; the
+        // library must refuse before writing.
+        let r = unsafe { corsgate_decision_write(&d, base, buf.len(), &mut len) };
+        assert_eq!(r, corsgate_result::InvalidArgument, "value at {at}");
+    }
+    // A name inside the buffer is refused the same way.
+    let mut d = hand_decision(b"", corsgate_slice::from_bytes(b"Origin"));
+    d.headers[0].name = corsgate_slice {
+        ptr: base.wrapping_add(20),
+        len: 4,
+    };
+    // SAFETY: as above.
+    let r = unsafe { corsgate_decision_write(&d, base, buf.len(), &mut len) };
+    assert_eq!(r, corsgate_result::InvalidArgument);
+    assert_eq!(len, 7, "nothing reported");
+    assert_eq!(&buf, b"Origin..........................", "nothing written");
+
+    // Just outside the buffer on either side is fine.
+    let mut both = [0u8; 64];
+    let (values, out) = both.split_at_mut(32);
+    values[..6].copy_from_slice(b"Origin");
+    let d = hand_decision(b"Vary", corsgate_slice::from_bytes(&values[..6]));
+    // SAFETY: `out` has 32 writable bytes next to, not over, the value.
+    let r = unsafe { corsgate_decision_write(&d, out.as_mut_ptr(), out.len(), &mut len) };
+    assert_eq!(r, corsgate_result::Ok);
+    assert_eq!(&out[..len], b"Vary: Origin\r\n");
+}
+
+/// A hand-built decision must not smuggle a header line: CR, LF or NUL in
+/// a name or a value is refused, and nothing is written.
+#[test]
+fn decision_write_refuses_cr_lf_and_nul() {
+    let mut buf = [0x5au8; 128];
+    for bad in [
+        &b"Origin\r\nSet-Cookie: a=b"[..],
+        b"Origin\n",
+        b"\rOrigin",
+        b"Ori\0gin",
+    ] {
+        let mut len = 7usize;
+        let d = hand_decision(b"Vary", corsgate_slice::from_bytes(bad));
+        // SAFETY: readable slices, `buf` writable.
+        let r = unsafe { corsgate_decision_write(&d, buf.as_mut_ptr(), buf.len(), &mut len) };
+        assert_eq!(r, corsgate_result::InvalidArgument, "{bad:?}");
+        let d = hand_decision(bad, corsgate_slice::from_bytes(b"Origin"));
+        // SAFETY: as above.
+        let r = unsafe { corsgate_decision_write(&d, buf.as_mut_ptr(), buf.len(), &mut len) };
+        assert_eq!(r, corsgate_result::InvalidArgument, "name {bad:?}");
+        assert_eq!(len, 7);
+        // Asking for the size does not bypass the check.
+        // SAFETY: NULL buffer with capacity 0.
+        let r = unsafe { corsgate_decision_write(&d, ptr::null_mut(), 0, &mut len) };
+        assert_eq!(r, corsgate_result::InvalidArgument);
+    }
+    assert!(buf.iter().all(|&b| b == 0x5a), "nothing written");
+    // Tabs and spaces are fine in a value.
+    let d = hand_decision(b"X-A", corsgate_slice::from_bytes(b"a \tb"));
+    let mut len = 0usize;
+    // SAFETY: as above.
+    let r = unsafe { corsgate_decision_write(&d, buf.as_mut_ptr(), buf.len(), &mut len) };
+    assert_eq!(r, corsgate_result::Ok);
+    assert_eq!(&buf[..len], b"X-A: a \tb\r\n");
 }

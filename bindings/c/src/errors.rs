@@ -2,10 +2,10 @@
 
 use core::ptr::NonNull;
 
-use corsgate_engine::{BuildErrors, ErrorKind};
+use corsgate::{BuildErrors, ErrorKind};
 
-use super::boundary::{corsgate_result, guard, guard_or};
-use super::slice::{corsgate_slice, required, required_out};
+use crate::boundary::{corsgate_result, guard, guard_or};
+use crate::slice::{corsgate_slice, handle_shaped, required, required_out};
 
 /// Why a policy was refused, as in the core's `ErrorKind`. The numbers are
 /// stable and only ever appended; `corsgate_build_error.kind` holds one.
@@ -99,7 +99,7 @@ pub struct corsgate_errors {
 }
 
 impl corsgate_errors {
-    pub(super) fn from_build(errors: BuildErrors) -> Self {
+    pub(crate) fn from_build(errors: BuildErrors) -> Self {
         corsgate_errors {
             list: errors
                 .into_iter()
@@ -114,7 +114,7 @@ impl corsgate_errors {
     }
 
     /// A policy file that is not UTF-8 cannot be TOML.
-    pub(super) fn not_utf8(error: core::str::Utf8Error) -> Self {
+    pub(crate) fn not_utf8(error: core::str::Utf8Error) -> Self {
         corsgate_errors {
             list: vec![OwnedError {
                 kind: ErrorKind::TomlSyntax as u16,
@@ -188,17 +188,18 @@ pub unsafe extern "C" fn corsgate_errors_get(
     })
 }
 
-/// Frees an error list. NULL is ignored.
+/// Frees an error list. NULL is ignored, and so is a pointer not aligned
+/// for an error list (it cannot be one).
 ///
 /// # Safety
 ///
-/// `errors` is NULL or a live error list from corsgate, freed only once and
-/// not used afterwards (nor the slices `corsgate_errors_get` gave out for
-/// it), by this thread or any other.
+/// `errors` is NULL, misaligned, or a live error list from corsgate, freed
+/// only once and not used afterwards (nor the slices `corsgate_errors_get`
+/// gave out for it), by this thread or any other.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_errors_free(errors: *mut corsgate_errors) {
     guard_or((), || {
-        if !errors.is_null() {
+        if handle_shaped(errors) {
             // SAFETY: a live list is the pointer `Box::into_raw` returned in
             // `publish`, for a `Box<corsgate_errors>` (same type, same global
             // allocator). The caller frees it once and never uses it again,
@@ -215,7 +216,7 @@ pub unsafe extern "C" fn corsgate_errors_free(errors: *mut corsgate_errors) {
 /// # Safety
 ///
 /// `errors_out`, when `Some`, is valid for writing one pointer.
-pub(super) unsafe fn publish(
+pub(crate) unsafe fn publish(
     errors: corsgate_errors,
     errors_out: Option<NonNull<*mut corsgate_errors>>,
 ) {

@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::slice::corsgate_slice;
+use crate::slice::corsgate_slice;
 
 /// The outcome of a fallible call. `CORSGATE_RESULT_OK` is 0; every other
 /// value is an error, and the call wrote none of its outputs (except where
@@ -65,7 +65,7 @@ impl corsgate_result {
 }
 
 /// What an export's body returns: `Err` carries the code to hand back.
-pub(super) type Outcome = Result<(), corsgate_result>;
+pub(crate) type Outcome = Result<(), corsgate_result>;
 
 /// Runs an export's body, turning a panic into `CORSGATE_RESULT_PANIC`.
 ///
@@ -73,7 +73,7 @@ pub(super) type Outcome = Result<(), corsgate_result>;
 /// can still observe is a handle it owns, and every handle stays a valid
 /// (if unspecified) object, since the core never leaves a half-written
 /// value behind and the builder setters replace their state in one move.
-pub(super) fn guard(body: impl FnOnce() -> Outcome) -> corsgate_result {
+pub(crate) fn guard(body: impl FnOnce() -> Outcome) -> corsgate_result {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => corsgate_result::Ok,
         Ok(Err(code)) => code,
@@ -86,7 +86,7 @@ pub(super) fn guard(body: impl FnOnce() -> Outcome) -> corsgate_result {
 
 /// Like [`guard`], for exports that return a value instead of a code:
 /// `on_panic` is returned if the body panics.
-pub(super) fn guard_or<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
+pub(crate) fn guard_or<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(value) => value,
         Err(payload) => {

@@ -1,15 +1,9 @@
 //! Versions: the crate version as macros and a string, and the ABI number
 //! bindings check at load time.
 
-use super::boundary::guard_or;
-use super::slice::corsgate_slice;
-
-/// The ABI revision this header describes. It changes whenever a change
-/// would break a program compiled against an older header (a field moves,
-/// a signature changes). Bindings compare it with `corsgate_abi_version()`
-/// at load time and refuse a mismatch. The shared library's SONAME is
-/// `libcorsgate.so.<CORSGATE_ABI_VERSION>`.
-pub const CORSGATE_ABI_VERSION: u32 = 1;
+pub use crate::abi_version::CORSGATE_ABI_VERSION;
+use crate::boundary::guard_or;
+use crate::slice::corsgate_slice;
 
 /// The major part of corsgate's version.
 pub const CORSGATE_VERSION_MAJOR: u32 = 0;
@@ -64,6 +58,36 @@ mod tests {
             format!("libcorsgate.so.{CORSGATE_ABI_VERSION}")
         );
         assert_eq!(corsgate_abi_version(), CORSGATE_ABI_VERSION);
+    }
+
+    /// What a C program compiled against this ABI revision relies on. A
+    /// change here (`CORSGATE_MAX_HEADERS`, a field, a type) breaks such
+    /// programs: bump `CORSGATE_ABI_VERSION` (src/abi_version.rs) and pin
+    /// the new layout under the new number.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn layout_is_pinned_to_the_abi_version() {
+        use crate::{corsgate_build_error, corsgate_decision, corsgate_field, corsgate_view};
+        use core::mem::{offset_of, size_of};
+        let layout = [
+            crate::CORSGATE_MAX_HEADERS,
+            size_of::<corsgate_slice>(),
+            size_of::<corsgate_decision>(),
+            offset_of!(corsgate_decision, status),
+            offset_of!(corsgate_decision, header_count),
+            offset_of!(corsgate_decision, headers),
+            size_of::<corsgate_field>(),
+            size_of::<corsgate_view>(),
+            size_of::<corsgate_build_error>(),
+        ];
+        let pinned = match CORSGATE_ABI_VERSION {
+            1 => [12, 16, 400, 4, 8, 16, 24, 104, 56],
+            v => panic!("pin the layout of ABI revision {v} here: {layout:?}"),
+        };
+        assert_eq!(
+            layout, pinned,
+            "the C layout changed: bump CORSGATE_ABI_VERSION"
+        );
     }
 
     #[test]

@@ -3,17 +3,17 @@
 
 use core::ptr::addr_of;
 
-use corsgate_engine::{Kind, Reason};
+use corsgate::{Kind, Reason};
 
-use super::boundary::{corsgate_result, guard, guard_or};
-use super::slice::{corsgate_header, corsgate_slice, required, required_out};
+use crate::boundary::{corsgate_result, guard, guard_or};
+use crate::slice::{corsgate_header, corsgate_slice, required, required_out};
 
 /// The most headers a decision carries (`corsgate_decision.headers`).
 pub const CORSGATE_MAX_HEADERS: usize = 12;
 
 // The header's constant is a literal, so cbindgen can print it; it must
 // match the core's.
-const _: () = assert!(CORSGATE_MAX_HEADERS == corsgate_engine::MAX_HEADERS);
+const _: () = assert!(CORSGATE_MAX_HEADERS == corsgate::MAX_HEADERS);
 
 /// What kind of request was evaluated (`corsgate_decision.kind`).
 #[repr(u8)]
@@ -95,15 +95,36 @@ const UNSET: corsgate_header = corsgate_header {
 const SEPARATOR: &[u8] = b": ";
 const CRLF: &[u8] = b"\r\n";
 
-/// Checks a header slice read from caller memory and returns its length.
-fn checked_len(s: corsgate_slice) -> Result<usize, corsgate_result> {
-    if s.ptr.is_null() && s.len > 0 {
-        return Err(corsgate_result::NullParameter);
-    }
-    if s.len > isize::MAX as usize {
+/// Checks a header name or value read from caller memory and returns its
+/// bytes: not `{NULL, n > 0}` (`NullParameter`), not inside the output
+/// buffer `[buf, buf + cap)` and free of CR, LF and NUL (`InvalidArgument`
+/// for both: the first would make the output depend on the copy order, the
+/// second would let a hand-built decision forge header lines).
+///
+/// # Safety
+///
+/// Unless `s.ptr` is NULL, `s` names `s.len` readable bytes that no one
+/// writes during the call.
+unsafe fn checked_field<'a>(
+    s: corsgate_slice,
+    buf: *mut u8,
+    cap: usize,
+) -> Result<&'a [u8], corsgate_result> {
+    // Addresses only: no pointer is dereferenced to compare them. Valid
+    // objects do not wrap around the address space, so saturation never
+    // changes the answer for real ones.
+    let (start, out) = (s.ptr as usize, buf as usize);
+    if s.len > 0 && cap > 0 && start < out.saturating_add(cap) && out < start.saturating_add(s.len)
+    {
         return Err(corsgate_result::InvalidArgument);
     }
-    Ok(s.len)
+    // SAFETY: the `# Safety` section above is `as_bytes`' precondition;
+    // `{NULL, n > 0}` and over-long lengths come back as errors.
+    let bytes = unsafe { s.as_bytes() }?;
+    if memchr::memchr3(b'\r', b'\n', 0, bytes).is_some() {
+        return Err(corsgate_result::InvalidArgument);
+    }
+    Ok(bytes)
 }
 
 /// Serialises the decision's headers as `Name: value\r\n` lines into `buf`
@@ -115,7 +136,11 @@ fn checked_len(s: corsgate_slice) -> Result<usize, corsgate_result> {
 /// stores the number of bytes needed in `*len_out` and returns
 /// `CORSGATE_RESULT_INSUFFICIENT_BUFFER`; `buf` may be NULL when `cap` is 0,
 /// to ask for the size. Only `header_count` and `headers` are read, so a
-/// decision assembled by hand works too.
+/// decision assembled by hand works too, and is checked like any input:
+/// `CORSGATE_RESULT_INVALID_ARGUMENT` (and nothing written or reported) for
+/// a name or value that holds CR, LF or NUL or that lies, even partly,
+/// inside `buf[0..cap)`, and for a `header_count` above
+/// `CORSGATE_MAX_HEADERS`. `buf` may hold the decision struct itself.
 ///
 /// # Safety
 ///
@@ -151,8 +176,8 @@ pub unsafe extern "C" fn corsgate_decision_write(
         // Only the first `count` entries are copied: the rest are
         // "unspecified" (C need not initialise them), and reading
         // uninitialised memory as pointers would be undefined behaviour.
-        // They are copied rather than borrowed so that a `buf` overlapping
-        // the decision cannot alias a live reference.
+        // They are copied rather than borrowed because `buf` may hold the
+        // decision struct itself, which the writes below then overwrite.
         let mut copy = [UNSET; CORSGATE_MAX_HEADERS];
         // SAFETY: the source is the decision's `headers` array (aligned as
         // a field of an aligned struct), of which the first
@@ -168,21 +193,27 @@ pub unsafe extern "C" fn corsgate_decision_write(
                 count,
             );
         }
-        let headers = &copy[..count];
-        // First pass: validate every slice and add up the size, so that
-        // nothing is written unless everything fits. No allocation: hosts
-        // call this once per request.
+        // First pass: check every name and value and add up the size, so
+        // that nothing is written unless everything is valid and fits. No
+        // allocation: hosts call this once per request.
+        let mut lines = [(&[][..], &[][..]); CORSGATE_MAX_HEADERS];
         let mut needed = 0usize;
-        for h in headers {
-            needed = [
-                checked_len(h.name)?,
-                checked_len(h.value)?,
-                SEPARATOR.len() + CRLF.len(),
-            ]
-            .into_iter()
-            .try_fold(needed, usize::checked_add)
-            .filter(|&total| total <= isize::MAX as usize)
-            .ok_or(corsgate_result::InvalidArgument)?;
+        for (h, line) in copy.iter().zip(lines.iter_mut()).take(count) {
+            // SAFETY: the `# Safety` section above declares the first
+            // `count` entries' slices readable and unmodified during the
+            // call (and `buf`, which is written below, holds none of them:
+            // `checked_field` refuses any overlap).
+            *line = unsafe {
+                (
+                    checked_field(h.name, buf, cap)?,
+                    checked_field(h.value, buf, cap)?,
+                )
+            };
+            needed = [line.0.len(), line.1.len(), SEPARATOR.len() + CRLF.len()]
+                .into_iter()
+                .try_fold(needed, usize::checked_add)
+                .filter(|&total| total <= isize::MAX as usize)
+                .ok_or(corsgate_result::InvalidArgument)?;
         }
         if needed > cap {
             // SAFETY: `len_out` is non-NULL and aligned (`required_out`) and
@@ -191,30 +222,22 @@ pub unsafe extern "C" fn corsgate_decision_write(
             return Err(corsgate_result::InsufficientBuffer);
         }
         let mut at = buf;
-        for h in headers {
-            for (src, len) in [
-                (h.name.ptr, h.name.len),
-                (SEPARATOR.as_ptr(), SEPARATOR.len()),
-                (h.value.ptr, h.value.len),
-                (CRLF.as_ptr(), CRLF.len()),
-            ] {
-                if len > 0 {
-                    // SAFETY: `src` is non-NULL (`len > 0`, and the first
-                    // pass refused NULL with a non-zero length) and points
-                    // to `len` readable bytes: a static constant, or a
-                    // header slice the `# Safety` section above declares
-                    // readable. `at` is `buf` advanced by the bytes written
-                    // so far; with this chunk the total is at most
-                    // `needed <= cap`, and `buf` is non-NULL (`cap >=
-                    // needed > 0`) with `cap` writable bytes, so both the
-                    // copy and the `add` stay inside `buf`'s allocation
-                    // (and `needed <= isize::MAX`). `copy` rather than
-                    // `copy_nonoverlapping`: the caller's buffer may
-                    // overlap the values it describes.
-                    unsafe {
-                        core::ptr::copy(src, at, len);
-                        at = at.add(len);
-                    }
+        for (name, value) in lines.iter().take(count) {
+            for chunk in [*name, SEPARATOR, *value, CRLF] {
+                if chunk.is_empty() {
+                    continue;
+                }
+                // SAFETY: the chunk is not empty, so `cap >= needed > 0` and
+                // `buf` is non-NULL with `cap` writable bytes (the
+                // `# Safety` section above). `at` is `buf` advanced by the
+                // bytes written so far; with this chunk the total is at most
+                // `needed <= cap`, so the copy and the `add` stay inside
+                // `buf` (and `needed <= isize::MAX`). The chunk is a static
+                // constant or a checked field, which lies outside
+                // `buf[0..cap)`, so the two ranges do not overlap.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(chunk.as_ptr(), at, chunk.len());
+                    at = at.add(chunk.len());
                 }
             }
         }

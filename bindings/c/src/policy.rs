@@ -3,18 +3,18 @@
 use core::ptr::NonNull;
 use std::sync::Arc;
 
-use corsgate_engine::Policy;
+use corsgate::Policy;
 
-use super::boundary::{corsgate_result, guard, guard_or};
-use super::errors::{self, corsgate_errors};
-use super::slice::{input_bytes, optional_out, required, required_out};
+use crate::boundary::{corsgate_result, guard, guard_or};
+use crate::errors::{self, corsgate_errors};
+use crate::slice::{handle_shaped, input_bytes, optional_out, required, required_out};
 
 /// A validated, compiled, immutable policy. Opaque and reference-counted:
 /// `corsgate_policy_clone` adds a reference, `corsgate_policy_free` drops
 /// one, and the last one frees it. Any number of threads may evaluate
 /// against the same policy at once.
 pub struct corsgate_policy {
-    pub(super) policy: Policy,
+    pub(crate) policy: Policy,
 }
 
 // The header promises that threads share a policy freely: the handle is an
@@ -33,7 +33,7 @@ const _: () = {
 /// `corsgate_policy_from_toml`, `corsgate_builder_build` or
 /// `corsgate_policy_clone` whose reference has not been released), and the
 /// caller holds that reference for all of `'a`.
-pub(super) unsafe fn policy_ref<'a>(
+pub(crate) unsafe fn policy_ref<'a>(
     policy: *const corsgate_policy,
 ) -> Result<&'a Policy, corsgate_result> {
     let policy = required(policy)?;
@@ -55,7 +55,7 @@ pub(super) unsafe fn policy_ref<'a>(
 /// `policy_out` and `errors_out` (when `Some`) are valid for writing one
 /// pointer each. (They are non-NULL and aligned by construction: they come
 /// from `required_out` and `optional_out`.)
-pub(super) unsafe fn finish_build(
+pub(crate) unsafe fn finish_build(
     built: Result<Policy, corsgate_errors>,
     policy_out: NonNull<*const corsgate_policy>,
     errors_out: Option<NonNull<*mut corsgate_errors>>,
@@ -128,43 +128,47 @@ pub unsafe extern "C" fn corsgate_policy_from_toml(
 }
 
 /// Adds a reference to `policy` and returns it (the same pointer), or NULL
-/// for NULL. Each reference is released with `corsgate_policy_free`.
+/// for NULL. Each reference is released with `corsgate_policy_free`. A
+/// pointer not aligned for a policy (which cannot be a handle) also gives
+/// NULL and is left alone.
 ///
 /// # Safety
 ///
-/// `policy` is NULL or a live handle from corsgate: one whose references
-/// have not all been released with `corsgate_policy_free`.
+/// `policy` is NULL, misaligned, or a live handle from corsgate: one whose
+/// references have not all been released with `corsgate_policy_free`.
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_policy_clone(
     policy: *const corsgate_policy,
 ) -> *const corsgate_policy {
     guard_or(core::ptr::null(), || {
-        if !policy.is_null() {
-            // SAFETY: a live handle is the pointer `Arc::into_raw` returned
-            // for an `Arc<corsgate_policy>` (`finish_build`; the type
-            // matches), and the caller still holds one of its references, so
-            // the strong count is at least one for the whole call. The new
-            // reference is returned to the caller, who releases it with
-            // `corsgate_policy_free` (one `Arc::from_raw` per increment).
-            unsafe { Arc::increment_strong_count(policy) };
+        if !handle_shaped(policy) {
+            return core::ptr::null();
         }
+        // SAFETY: a live handle is the pointer `Arc::into_raw` returned for
+        // an `Arc<corsgate_policy>` (`finish_build`; the type matches), and
+        // the caller still holds one of its references, so the strong count
+        // is at least one for the whole call. The new reference is returned
+        // to the caller, who releases it with `corsgate_policy_free` (one
+        // `Arc::from_raw` per increment).
+        unsafe { Arc::increment_strong_count(policy) };
         policy
     })
 }
 
 /// Releases one reference to `policy`; the last release frees it. NULL is
-/// ignored. Safe to call from any thread, concurrently with evaluations
+/// ignored, and so is a pointer not aligned for a policy (it cannot be a
+/// handle). Safe to call from any thread, concurrently with evaluations
 /// that hold their own reference.
 ///
 /// # Safety
 ///
-/// `policy` is NULL or a live handle from corsgate; the caller gives up the
-/// reference it releases and never uses that reference again (other
-/// references, its own or other threads', stay valid).
+/// `policy` is NULL, misaligned, or a live handle from corsgate; the
+/// caller gives up the reference it releases and never uses that reference
+/// again (other references, its own or other threads', stay valid).
 #[no_mangle]
 pub unsafe extern "C" fn corsgate_policy_free(policy: *const corsgate_policy) {
     guard_or((), || {
-        if !policy.is_null() {
+        if handle_shaped(policy) {
             // SAFETY: a live handle is the pointer `Arc::into_raw` returned
             // for an `Arc<corsgate_policy>` (`finish_build`). Each reference
             // the caller owns came from that call or from one

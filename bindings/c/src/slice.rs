@@ -3,7 +3,7 @@
 
 use core::ptr::NonNull;
 
-use super::boundary::corsgate_result;
+use crate::boundary::corsgate_result;
 
 /// A borrowed run of bytes: `len` bytes starting at `ptr`, never
 /// NUL-terminated. `{NULL, 0}` is a valid empty slice; `{NULL, n > 0}` is
@@ -22,14 +22,14 @@ pub struct corsgate_slice {
 impl corsgate_slice {
     /// An empty slice with a valid, static, non-NULL pointer, so that C code
     /// may pass it to `memcmp` or `printf("%.*s")` without a special case.
-    pub(super) const EMPTY: corsgate_slice = corsgate_slice {
+    pub(crate) const EMPTY: corsgate_slice = corsgate_slice {
         ptr: b"".as_ptr(),
         len: 0,
     };
 
     /// Borrows `bytes`; the caller keeps them alive as long as C may read
     /// the slice.
-    pub(super) const fn from_bytes(bytes: &[u8]) -> corsgate_slice {
+    pub(crate) const fn from_bytes(bytes: &[u8]) -> corsgate_slice {
         corsgate_slice {
             ptr: bytes.as_ptr(),
             len: bytes.len(),
@@ -42,7 +42,7 @@ impl corsgate_slice {
     ///
     /// Unless `ptr` is NULL, `ptr` must point to `len` readable bytes that
     /// stay valid and unmodified for `'a`.
-    pub(super) unsafe fn as_bytes<'a>(self) -> Result<&'a [u8], corsgate_result> {
+    pub(crate) unsafe fn as_bytes<'a>(self) -> Result<&'a [u8], corsgate_result> {
         // SAFETY: `input_bytes` requires of `(self.ptr, self.len)` exactly
         // what this function's own `# Safety` section requires of the slice.
         unsafe { input_bytes(self.ptr, self.len) }
@@ -67,7 +67,7 @@ pub struct corsgate_header {
 ///
 /// Unless `ptr` is NULL, `ptr` must point to `len` readable bytes that stay
 /// valid and unmodified for `'a`.
-pub(super) unsafe fn input_bytes<'a>(
+pub(crate) unsafe fn input_bytes<'a>(
     ptr: *const u8,
     len: usize,
 ) -> Result<&'a [u8], corsgate_result> {
@@ -89,7 +89,7 @@ pub(super) unsafe fn input_bytes<'a>(
 /// Unless `ptr` is NULL, `ptr` must point to `count` initialised values of
 /// `T`, inside one allocation, that stay valid and unmodified for `'a`.
 /// (Alignment and the size limit are checked, not assumed.)
-pub(super) unsafe fn input_array<'a, T>(
+pub(crate) unsafe fn input_array<'a, T>(
     ptr: *const T,
     count: usize,
 ) -> Result<&'a [T], corsgate_result> {
@@ -123,7 +123,7 @@ pub(super) unsafe fn input_array<'a, T>(
 /// # Safety
 ///
 /// As for [`input_bytes`].
-pub(super) unsafe fn input_str<'a>(ptr: *const u8, len: usize) -> Result<&'a str, corsgate_result> {
+pub(crate) unsafe fn input_str<'a>(ptr: *const u8, len: usize) -> Result<&'a str, corsgate_result> {
     // SAFETY: this function's precondition is `input_bytes`'s, verbatim.
     let bytes = unsafe { input_bytes(ptr, len) }?;
     core::str::from_utf8(bytes).map_err(|_| corsgate_result::InvalidUtf8)
@@ -134,12 +134,12 @@ pub(super) unsafe fn input_str<'a>(ptr: *const u8, len: usize) -> Result<&'a str
 /// otherwise). C never produces a misaligned object, so the check costs
 /// correct callers nothing and turns a bad cast into an error code instead
 /// of undefined behaviour on the first read.
-pub(super) fn required<T>(ptr: *const T) -> Result<NonNull<T>, corsgate_result> {
+pub(crate) fn required<T>(ptr: *const T) -> Result<NonNull<T>, corsgate_result> {
     required_out(ptr.cast_mut())
 }
 
 /// A required output location (or mutable handle): as [`required`].
-pub(super) fn required_out<T>(ptr: *mut T) -> Result<NonNull<T>, corsgate_result> {
+pub(crate) fn required_out<T>(ptr: *mut T) -> Result<NonNull<T>, corsgate_result> {
     let ptr = NonNull::new(ptr).ok_or(corsgate_result::NullParameter)?;
     if ptr.is_aligned() {
         Ok(ptr)
@@ -148,9 +148,18 @@ pub(super) fn required_out<T>(ptr: *mut T) -> Result<NonNull<T>, corsgate_result
     }
 }
 
+/// Whether a pointer handed to a function that cannot report an error
+/// (`*_free`, `corsgate_policy_clone`) may be a handle: non-NULL and
+/// aligned. Handles come from `Box::into_raw` or `Arc::into_raw`, which are
+/// always aligned, so anything else is a caller bug that is ignored rather
+/// than given to `from_raw`.
+pub(crate) fn handle_shaped<T>(ptr: *const T) -> bool {
+    !ptr.is_null() && ptr.is_aligned()
+}
+
 /// An optional output location: `Ok(None)` for NULL, and as
 /// [`required_out`] otherwise.
-pub(super) fn optional_out<T>(ptr: *mut T) -> Result<Option<NonNull<T>>, corsgate_result> {
+pub(crate) fn optional_out<T>(ptr: *mut T) -> Result<Option<NonNull<T>>, corsgate_result> {
     if ptr.is_null() {
         Ok(None)
     } else {
