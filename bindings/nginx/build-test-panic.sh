@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds target/nginx/test-panic/ngx_http_cors_module.so, a test-only build
 # of the module for the installed nginx: compiled with -DCORSGATE_TEST_PANIC
-# and linked against a debug libcorsgate.a with the C ABI's "test-panic"
+# and linked against a debug libcorsgate_ffi.a with the C ABI's "test-panic"
 # feature, so that a request from https://engine-panic.test makes the engine
 # call panic inside the library's panic boundary.  t/test_engine_failure.py
 # runs it to check the module's real failure path.  Never ship this build.
@@ -25,7 +25,7 @@ if [ -z "${CORSGATE_TEST_PANIC_LIB:-}" ] && [ "${SKIP_CARGO:-0}" != 1 ]; then
 fi
 
 SKIP_CARGO=1 \
-CORSGATE_LIB=${CORSGATE_TEST_PANIC_LIB:-$panic_target/debug/libcorsgate.a} \
+CORSGATE_LIB=${CORSGATE_TEST_PANIC_LIB:-$panic_target/debug/libcorsgate_ffi.a} \
 NGX_CORS_OUT=$root/target/nginx/test-panic \
 NGX_CORS_EXTRA_CC_OPT=-DCORSGATE_TEST_PANIC \
     exec "$here/build.sh"
