@@ -96,6 +96,7 @@ pub use origin::{MAX_HOST_BYTES, MAX_ORIGIN_BYTES, MAX_SCHEME_BYTES};
 #[cfg(feature = "alloc")]
 pub use policy::{
     BuildError, BuildErrors, DeniedPreflight, ErrorKind, Mode, Policy, PolicyBuilder, MAX_MAX_AGE,
+    POLICY_KEYS,
 };
 pub use reason::Reason;
 pub use request::{Field, FieldLines, RequestView, MAX_ACRH_BYTES, MAX_ACRH_LINES};

@@ -6,6 +6,29 @@ use alloc::vec::Vec;
 use super::error::BuildErrors;
 use super::Policy;
 
+/// The keys of the policy file, in the order the documentation lists them.
+///
+/// This is the one list of the policy's keys. [`PolicyBuilder`] has a setter
+/// for each (named after the key), the TOML reader accepts exactly these, and
+/// every host's own spelling (the C builder's setters, nginx's directives,
+/// Python's keywords, Go's `Config` fields, the README's table) is checked
+/// against it by `tests/policy_keys.rs`: add a key here first.
+pub const POLICY_KEYS: [&str; 13] = [
+    "origins",
+    "methods",
+    "request_headers",
+    "expose_headers",
+    "credentials",
+    "max_age",
+    "private_network",
+    "preflight_status",
+    "denied_preflight",
+    "mode",
+    "dangerously_allow_insecure_origins",
+    "dangerously_allow_public_suffix_subdomains",
+    "dangerously_allow_null_origin",
+];
+
 /// What happens to a preflight the policy denies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum DeniedPreflight {

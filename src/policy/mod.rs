@@ -10,7 +10,7 @@ mod toml;
 
 use alloc::boxed::Box;
 
-pub use builder::{DeniedPreflight, Mode, PolicyBuilder};
+pub use builder::{DeniedPreflight, Mode, PolicyBuilder, POLICY_KEYS};
 pub use compile::MAX_MAX_AGE;
 pub use error::{BuildError, BuildErrors, ErrorKind};
 

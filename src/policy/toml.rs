@@ -4,26 +4,9 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::builder::{DeniedPreflight, Mode, PolicyBuilder};
+use super::builder::{DeniedPreflight, Mode, PolicyBuilder, POLICY_KEYS};
 use super::error::{BuildError, BuildErrors, ErrorKind};
 use super::Policy;
-
-/// The keys of the policy file, in the order the documentation lists them.
-pub const POLICY_KEYS: [&str; 13] = [
-    "origins",
-    "methods",
-    "request_headers",
-    "expose_headers",
-    "credentials",
-    "max_age",
-    "private_network",
-    "preflight_status",
-    "denied_preflight",
-    "mode",
-    "dangerously_allow_insecure_origins",
-    "dangerously_allow_public_suffix_subdomains",
-    "dangerously_allow_null_origin",
-];
 
 impl Policy {
     /// Parses, validates and compiles a TOML policy file.
