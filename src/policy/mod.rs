@@ -14,9 +14,9 @@ pub use builder::{DeniedPreflight, Mode, PolicyBuilder};
 pub use compile::MAX_MAX_AGE;
 pub use error::{BuildError, BuildErrors, ErrorKind};
 
-use crate::acrh::{is_authorization, NameSet};
+use crate::acrh::NameSet;
 use crate::matcher::OriginMatcher;
-use crate::syntax::is_token;
+use crate::syntax::{is_authorization, is_token};
 use crate::table::{AsciiCase, Exact, Table};
 
 /// A validated, compiled, immutable CORS policy.
