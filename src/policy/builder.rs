@@ -3,9 +3,6 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::error::BuildErrors;
-use super::Policy;
-
 /// What happens to a preflight the policy denies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum DeniedPreflight {
@@ -222,10 +219,5 @@ impl PolicyBuilder {
     /// The origins given so far, as written.
     pub fn origins_list(&self) -> &[String] {
         &self.origins
-    }
-
-    /// Validates and compiles the policy, reporting every problem at once.
-    pub fn build(&self) -> Result<Policy, BuildErrors> {
-        super::compile::compile(self)
     }
 }

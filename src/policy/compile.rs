@@ -48,7 +48,16 @@ const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
 ];
 const FORBIDDEN_REQUEST_PREFIXES: [&str; 3] = ["proxy-", "sec-", "access-control-"];
 
-pub(crate) fn compile(b: &PolicyBuilder) -> Result<Policy, BuildErrors> {
+// `build` lives here rather than in `builder.rs`, so that the settings
+// module depends on nothing and this one on the settings only.
+impl PolicyBuilder {
+    /// Validates and compiles the policy, reporting every problem at once.
+    pub fn build(&self) -> Result<Policy, BuildErrors> {
+        compile(self)
+    }
+}
+
+fn compile(b: &PolicyBuilder) -> Result<Policy, BuildErrors> {
     let mut errors = Vec::new();
     let (entries, any_origin, allow_null) = compile_origins(b, &mut errors);
     let (any_method, methods) = compile_methods(&b.methods, &mut errors);
