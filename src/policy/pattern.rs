@@ -73,6 +73,32 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
     if s == "null" {
         return Ok(Pattern::Null);
     }
+    check_characters(s)?;
+    let (scheme, authority) = split_scheme(s)?;
+    check_scheme(s, scheme)?;
+    check_authority(s, authority)?;
+    let (host_part, port_part) = split_port(authority);
+    let (subdomains, host) = match host_part.strip_prefix("*.") {
+        Some(rest) => (true, rest),
+        None => (false, host_part),
+    };
+    if host.contains('*') || port_part.is_some_and(|p| p.contains('*') && p != "*") {
+        return Err(misplaced(s));
+    }
+    let port = port_rule(s, scheme, port_part)?;
+    let host_kind = check_host(s, scheme, host, subdomains)?;
+    Ok(Pattern::Origin {
+        scheme: scheme.to_string(),
+        host: host.to_string(),
+        host_kind,
+        subdomains,
+        port,
+    })
+}
+
+/// Only visible ASCII: hosts are written in punycode, and whitespace or
+/// control bytes never appear in an origin.
+fn check_characters(s: &str) -> Result<(), BuildError> {
     if !s.is_ascii() {
         return Err(err(
             ErrorKind::NonAsciiOrigin,
@@ -89,6 +115,11 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             format!("origin {s:?} contains whitespace or control characters"),
         ));
     }
+    Ok(())
+}
+
+/// `scheme://authority`, split at the `://`.
+fn split_scheme(s: &str) -> Result<(&str, &str), BuildError> {
     let Some((scheme, authority)) = s.split_once("://") else {
         let kind = if s.contains('*') {
             ErrorKind::MisplacedWildcard
@@ -101,6 +132,11 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             format!("origin {s:?} is not of the form scheme://host[:port] (e.g. \"https://app.example.com\")"),
         ));
     };
+    Ok((scheme, authority))
+}
+
+/// A lower-case URL scheme, and not `file` (whose origin is opaque).
+fn check_scheme(s: &str, scheme: &str) -> Result<(), BuildError> {
     if scheme.contains('*') {
         return Err(misplaced(s));
     }
@@ -134,6 +170,12 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             format!("origin {s:?}: file: pages have an opaque origin and send `Origin: null`, which cannot be trusted"),
         ));
     }
+    Ok(())
+}
+
+/// No path, query, fragment or userinfo: an origin is only
+/// `host[:port]` after the scheme.
+fn check_authority(s: &str, authority: &str) -> Result<(), BuildError> {
     if let Some(i) = authority.find(['/', '?', '#']) {
         let what = match authority.as_bytes().get(i) {
             Some(b'?') => "a query",
@@ -155,35 +197,39 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             ),
         ));
     }
-    let (host_part, port_part) = split_port(authority);
-    let (subdomains, host) = match host_part.strip_prefix("*.") {
-        Some(rest) => (true, rest),
-        None => (false, host_part),
+    Ok(())
+}
+
+/// The port part: absent, `*`, or a port a browser would serialize.
+fn port_rule(s: &str, scheme: &str, port_part: Option<&str>) -> Result<PortRule, BuildError> {
+    let p = match port_part {
+        None => return Ok(PortRule::Default),
+        Some("*") => return Ok(PortRule::Any),
+        Some(p) => p,
     };
-    if host.contains('*') || port_part.is_some_and(|p| p.contains('*') && p != "*") {
-        return Err(misplaced(s));
+    if !origin::is_port(p.as_bytes()) {
+        return Err(err(
+            ErrorKind::InvalidPort,
+            s,
+            format!("origin {s:?} has port {p:?}; a port is 1-65535 written without leading zeros"),
+        ));
     }
-    let port = match port_part {
-        None => PortRule::Default,
-        Some("*") => PortRule::Any,
-        Some(p) => {
-            if !origin::is_port(p.as_bytes()) {
-                return Err(err(
-                    ErrorKind::InvalidPort,
-                    s,
-                    format!("origin {s:?} has port {p:?}; a port is 1-65535 written without leading zeros"),
-                ));
-            }
-            if origin::default_port(scheme.as_bytes()) == Some(p.as_bytes()) {
-                return Err(err(
-                    ErrorKind::DefaultPort,
-                    s,
-                    format!("origin {s:?} spells out the default port {p}; browsers omit it, so write {:?}", without_port(s)),
-                ));
-            }
-            PortRule::Exact(p.to_string())
-        }
-    };
+    if origin::default_port(scheme.as_bytes()) == Some(p.as_bytes()) {
+        return Err(err(
+            ErrorKind::DefaultPort,
+            s,
+            format!(
+                "origin {s:?} spells out the default port {p}; browsers omit it, so write {:?}",
+                without_port(s)
+            ),
+        ));
+    }
+    Ok(PortRule::Exact(p.to_string()))
+}
+
+/// The host (without any `*.`), validated by the same rules as request
+/// origins, plus valid punycode; `*.` only over a domain.
+fn check_host(s: &str, scheme: &str, host: &str, subdomains: bool) -> Result<HostKind, BuildError> {
     if host.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(err(
             ErrorKind::UppercaseOrigin,
@@ -193,7 +239,6 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             ),
         ));
     }
-    // Validate the host by the same rules as request origins.
     let probe = format!("{scheme}://{host}");
     let Some(parsed) = origin::parse(probe.as_bytes()) else {
         return Err(err(
@@ -223,13 +268,7 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             }
         }
     }
-    Ok(Pattern::Origin {
-        scheme: scheme.to_string(),
-        host: host.to_string(),
-        host_kind: parsed.host_kind,
-        subdomains,
-        port,
-    })
+    Ok(parsed.host_kind)
 }
 
 fn misplaced(s: &str) -> BuildError {
