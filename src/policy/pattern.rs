@@ -86,6 +86,7 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
         return Err(misplaced(s));
     }
     let port = port_rule(s, scheme, port_part)?;
+    check_lengths(s, scheme, host, subdomains, &port)?;
     let host_kind = check_host(s, scheme, host, subdomains)?;
     Ok(Pattern::Origin {
         scheme: scheme.to_string(),
@@ -151,7 +152,6 @@ fn check_scheme(s: &str, scheme: &str) -> Result<(), BuildError> {
         ));
     }
     if scheme.is_empty()
-        || scheme.len() > origin::MAX_SCHEME_BYTES
         || !scheme.starts_with(|c: char| c.is_ascii_lowercase())
         || !scheme
             .bytes()
@@ -225,6 +225,66 @@ fn port_rule(s: &str, scheme: &str, port_part: Option<&str>) -> Result<PortRule,
         ));
     }
     Ok(PortRule::Exact(p.to_string()))
+}
+
+/// What a request can carry bounds what a pattern may admit: an origin
+/// over the request-side caps is `invalid_origin` before any matching, so
+/// an entry whose every match is over them could never match and is
+/// refused. The shortest match of `*.host` is `x.host`; of a `:*` port,
+/// no port at all.
+fn check_lengths(
+    s: &str,
+    scheme: &str,
+    host: &str,
+    subdomains: bool,
+    port: &PortRule,
+) -> Result<(), BuildError> {
+    let too_long = |what: String| {
+        err(
+            ErrorKind::OriginTooLong,
+            s,
+            format!("origin {s:?} can never match: {what}, and browsers never send such an origin"),
+        )
+    };
+    if scheme.len() > origin::MAX_SCHEME_BYTES {
+        return Err(too_long(format!(
+            "its scheme is {} bytes, over the {}-byte cap on request origins' schemes",
+            scheme.len(),
+            origin::MAX_SCHEME_BYTES
+        )));
+    }
+    if let Some(label) = host.split('.').find(|l| l.len() > origin::MAX_LABEL_BYTES) {
+        return Err(too_long(format!(
+            "its host has a {}-byte label, over the DNS limit of {} bytes per label",
+            label.len(),
+            origin::MAX_LABEL_BYTES
+        )));
+    }
+    let wildcard = if subdomains { "x.".len() } else { 0 };
+    let shortest_host = wildcard + host.len();
+    if shortest_host > origin::MAX_HOST_BYTES {
+        let what = if subdomains {
+            "the shortest host its `*.` matches is"
+        } else {
+            "its host is"
+        };
+        return Err(too_long(format!(
+            "{what} {shortest_host} bytes, over the DNS limit of {} bytes",
+            origin::MAX_HOST_BYTES
+        )));
+    }
+    let port_len = match port {
+        PortRule::Exact(p) => ":".len() + p.len(),
+        PortRule::Default | PortRule::Any => 0,
+    };
+    let shortest = scheme.len() + "://".len() + shortest_host + port_len;
+    if shortest > origin::MAX_ORIGIN_BYTES {
+        return Err(too_long(format!(
+            "its shortest match is {shortest} bytes, over the {}-byte cap on request origins",
+            origin::MAX_ORIGIN_BYTES
+        )));
+    }
+    Ok(())
 }
 
 /// The host (without any `*.`), validated by the same rules as request
