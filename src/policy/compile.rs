@@ -11,7 +11,8 @@ use core::fmt::Write as _;
 use super::builder::{DeniedPreflight, Mode, PolicyBuilder};
 use super::error::{BuildError, BuildErrors, ErrorKind};
 use super::pattern::{self, Pattern, PortRule};
-use super::{psl, Policy};
+use super::public_suffix::{self, Shared};
+use super::Policy;
 use crate::matcher::{Entry, OriginMatcher, WildPort, WildRule};
 use crate::origin::HostKind;
 use crate::syntax::is_token;
@@ -198,18 +199,25 @@ fn compile_origins(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> Origins {
                         ),
                     ));
                 }
-                if b.credentials
-                    && subdomains
-                    && !b.allow_public_suffix_subdomains
-                    && psl::is_public_suffix(host)
-                {
+                let shared = if b.credentials && subdomains && !b.allow_public_suffix_subdomains {
+                    public_suffix::shared(host)
+                } else {
+                    None
+                };
+                if let Some(why) = shared {
                     refused = true;
+                    let what = match why {
+                        Shared::Suffix => format!("{host:?} is a public suffix"),
+                        Shared::SuffixesUnder => {
+                            format!("every name directly under {host:?} is a public suffix")
+                        }
+                    };
                     errors.push(BuildError::new(
                         ErrorKind::PublicSuffixWildcard,
                         raw.as_str(),
                         format!(
-                            "origin {raw:?} admits subdomains of the public suffix {host:?}, which anyone can \
-                             register; name your own domain, or set dangerously_allow_public_suffix_subdomains = true"
+                            "origin {raw:?} admits names anyone can register ({what}, by the Public Suffix \
+                             List); name your own domain, or set dangerously_allow_public_suffix_subdomains = true"
                         ),
                     ));
                 }

@@ -27,8 +27,9 @@ pub enum ErrorKind {
     /// A non-https, non-loopback origin with credentials, without
     /// `dangerously_allow_insecure_origins`.
     InsecureOrigin = 13,
-    /// `*.` over a public suffix with credentials, without
-    /// `dangerously_allow_public_suffix_subdomains`.
+    /// `*.` over names anyone can register (a public suffix by the Public
+    /// Suffix List, or a base with a wildcard rule under it) with
+    /// credentials, without `dangerously_allow_public_suffix_subdomains`.
     PublicSuffixWildcard = 14,
     /// A `*` anywhere but a leading `*.` label, a `:*` port or a lone `*`.
     MisplacedWildcard = 15,

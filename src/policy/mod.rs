@@ -4,7 +4,8 @@ mod builder;
 mod compile;
 mod error;
 mod pattern;
-mod psl;
+mod public_suffix;
+mod punycode;
 #[cfg(feature = "std")]
 mod toml;
 

@@ -9,7 +9,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 
 use super::error::{BuildError, ErrorKind};
-use super::psl;
+use super::punycode;
 use crate::origin::{self, HostKind};
 
 /// The port part of a pattern.
@@ -318,7 +318,7 @@ fn check_host(s: &str, scheme: &str, host: &str, subdomains: bool) -> Result<Hos
         for label in host.split('.') {
             let bad = label
                 .strip_prefix("xn--")
-                .is_some_and(|puny| !psl::is_valid_punycode(puny));
+                .is_some_and(|puny| !punycode::is_valid_punycode(puny));
             if bad {
                 return Err(err(
                     ErrorKind::InvalidPunycode,
