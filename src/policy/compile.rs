@@ -6,7 +6,6 @@ use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt::Write as _;
 
 use super::builder::{DeniedPreflight, Mode, PolicyBuilder};
 use super::error::{BuildError, BuildErrors, ErrorKind};
@@ -400,22 +399,24 @@ fn probe_canaries(
     .map(String::from)
     .collect();
     let literal: BTreeSet<&str> = b.origins.iter().map(String::as_str).collect();
-    // One buffer for every derived canary: a large policy has hundreds of
-    // thousands of them, and only the (rare) admitted ones are kept.
+    // One buffer for every derived canary, filled by plain appends: a large
+    // policy has hundreds of thousands of them, and only the (rare)
+    // admitted ones are kept.
     let mut canary = String::new();
     for (scheme, host) in domains {
         let bare = host.strip_suffix('.').unwrap_or(host);
-        for form in 0..5 {
+        let https = scheme == "https";
+        let forms: [&[&str]; 5] = [
+            &[scheme, "://", bare, ".attacker.invalid"],
+            &[scheme, "://attacker", bare],
+            &[scheme, "://attacker-", bare],
+            &[scheme, "://", bare, ":1"],
+            // The clear-text twin of an https origin.
+            if https { &["http://", bare] } else { &[] },
+        ];
+        for parts in forms.into_iter().filter(|p| !p.is_empty()) {
             canary.clear();
-            // Writing to a `String` cannot fail.
-            let _ = match form {
-                0 => write!(canary, "{scheme}://{bare}.attacker.invalid"),
-                1 => write!(canary, "{scheme}://attacker{bare}"),
-                2 => write!(canary, "{scheme}://attacker-{bare}"),
-                3 => write!(canary, "{scheme}://{bare}:1"),
-                _ if scheme == "https" => write!(canary, "http://{bare}"),
-                _ => continue,
-            };
+            parts.iter().for_each(|p| canary.push_str(p));
             if policy.origin_allowed(canary.as_bytes()) && !naive_admits(&literal, &canary) {
                 hits.push(canary.clone());
             }
