@@ -229,6 +229,9 @@ enum corsgate_error_kind
   CORSGATE_ERROR_KIND_INVALID_ORIGIN = 23,
   // A credentialed policy admitted a canary origin.
   CORSGATE_ERROR_KIND_CANARY_ALLOWED = 24,
+  // An origin or pattern over the request-side length caps (scheme,
+  // host, label or whole origin): no request could ever match it.
+  CORSGATE_ERROR_KIND_ORIGIN_TOO_LONG = 25,
   // A method that is not a token.
   CORSGATE_ERROR_KIND_INVALID_METHOD = 30,
   // CONNECT, TRACE or TRACK.

@@ -5,7 +5,7 @@
 //! the bytes looked at, and the caps bound how many bytes that is.
 
 use crate::request::FieldLines;
-use crate::syntax::{eq_ignore_case_lower, is_ows, ows_free_ends, word};
+use crate::syntax::{is_ows, ows_free_ends, word};
 
 /// The most names a request-headers list may carry.
 pub const MAX_ACRH_ELEMENTS: usize = 64;
@@ -196,14 +196,6 @@ fn bounded_ows<'a>(bytes: impl Iterator<Item = &'a u8>) -> usize {
         .count()
 }
 
-/// Whether `name` is `authorization`, in any case. Only the `*` grant
-/// asks (it does not cover this name); a listed one is known by its table
-/// position.
-#[inline]
-pub(crate) fn is_authorization(name: &[u8]) -> bool {
-    eq_ignore_case_lower(name, b"authorization")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,23 +279,6 @@ mod tests {
                     }
                 }
             }
-        }
-    }
-
-    #[test]
-    fn authorization_in_any_case_only() {
-        assert!(is_authorization(b"authorization"));
-        assert!(is_authorization(b"AUTHORIZATION"));
-        assert!(is_authorization(b"AuThOrIzAtIoN"));
-        assert!(!is_authorization(b"authorizatio"));
-        assert!(!is_authorization(b"authorizations"));
-        // Bytes one bit away from the name's letters.
-        assert!(!is_authorization(b"authorizatio\x0e"));
-        assert!(!is_authorization(b"authorizatio\xee"));
-        for i in 0..13 {
-            let mut n = *b"authorization";
-            n[i] ^= 0x01;
-            assert!(!is_authorization(&n), "{n:?}");
         }
     }
 

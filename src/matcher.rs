@@ -50,8 +50,7 @@ impl OriginMatcher {
     pub(crate) fn new(entries: Vec<Entry>) -> OriginMatcher {
         let mut exact = Vec::new();
         let mut any_port = Vec::new();
-        let mut suffix_keys: Vec<Box<[u8]>> = Vec::new();
-        let mut rules: Vec<Vec<WildRule>> = Vec::new();
+        let mut wild: Vec<(Box<[u8]>, WildRule)> = Vec::new();
         let mut suffix_lengths = [0u64; 4];
         for e in entries {
             match e {
@@ -61,23 +60,19 @@ impl OriginMatcher {
                     if let Some(word) = suffix_lengths.get_mut(suffix.len() / 64) {
                         *word |= 1 << (suffix.len() % 64);
                     }
-                    match suffix_keys.iter().position(|k| *k == suffix) {
-                        Some(i) => {
-                            if let Some(r) = rules.get_mut(i) {
-                                r.push(rule);
-                            }
-                        }
-                        None => {
-                            suffix_keys.push(suffix);
-                            rules.push(alloc::vec![rule]);
-                        }
-                    }
+                    wild.push((suffix, rule));
                 }
             }
         }
-        // The keys are distinct, so each one's position is its index in
-        // `rules`.
-        let suffixes = Table::new(suffix_keys);
+        // Rules are grouped by suffix through the suffix table itself: a
+        // key's position among the distinct keys is its index in `rules`.
+        let suffixes: Table<Exact> = Table::new(wild.iter().map(|(s, _)| s.clone()));
+        let mut rules: Vec<Vec<WildRule>> = alloc::vec![Vec::new(); suffixes.len()];
+        for (suffix, rule) in wild {
+            if let Some(r) = suffixes.get(&suffix).and_then(|i| rules.get_mut(i)) {
+                r.push(rule);
+            }
+        }
         OriginMatcher {
             exact: Table::new(exact),
             any_port: Table::new(any_port),

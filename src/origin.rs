@@ -14,7 +14,7 @@ pub const MAX_ORIGIN_BYTES: usize = 326;
 pub const MAX_SCHEME_BYTES: usize = 64;
 /// Longest host accepted in an origin (the DNS limit).
 pub const MAX_HOST_BYTES: usize = 253;
-const MAX_LABEL_BYTES: usize = 63;
+pub(crate) const MAX_LABEL_BYTES: usize = 63;
 
 /// The host part of a parsed origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

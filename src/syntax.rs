@@ -106,6 +106,15 @@ pub(crate) fn eq_ignore_case_lower(s: &[u8], lower: &[u8]) -> bool {
     (0..n / 8).all(|i| same(8 * i)) && same(n - 8)
 }
 
+/// Whether `name` is `authorization`, in any case. Only the `*` grant
+/// asks (it does not cover this name); a listed one is known by its table
+/// position.
+#[cfg(feature = "alloc")]
+#[inline]
+pub(crate) fn is_authorization(name: &[u8]) -> bool {
+    eq_ignore_case_lower(name, b"authorization")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +178,22 @@ mod tests {
         }
         assert!(eq_ignore_case_lower(b"OrIgIn", b"origin"));
         assert!(!eq_ignore_case_lower(b"accept", b"origin"));
+    }
+
+    #[test]
+    fn authorization_in_any_case_only() {
+        assert!(is_authorization(b"authorization"));
+        assert!(is_authorization(b"AUTHORIZATION"));
+        assert!(is_authorization(b"AuThOrIzAtIoN"));
+        assert!(!is_authorization(b"authorizatio"));
+        assert!(!is_authorization(b"authorizations"));
+        // Bytes one bit away from the name's letters.
+        assert!(!is_authorization(b"authorizatio\x0e"));
+        assert!(!is_authorization(b"authorizatio\xee"));
+        for i in 0..13 {
+            let mut n = *b"authorization";
+            n[i] ^= 0x01;
+            assert!(!is_authorization(&n), "{n:?}");
+        }
     }
 }

@@ -227,6 +227,66 @@ fn bucket<F: Fold>(len: usize, words: [u64; 2]) -> u64 {
     }
 }
 
+/// The keys as stored, without repeats (each kept at its first position)
+/// and without keys of 4 GiB or more. Linear: repeats are found through a
+/// scratch open-addressing index of positions, with the lookups' own hash,
+/// since nginx rebuilds every policy on each reload and a policy may list
+/// 100,000 origins.
+fn distinct<F: Fold>(keys: impl IntoIterator<Item = Box<[u8]>>) -> Vec<Box<[u8]>> {
+    let keys = keys.into_iter();
+    let mut distinct: Vec<Box<[u8]>> = Vec::with_capacity(keys.size_hint().0);
+    // Grown (and rebuilt) whenever it would become more than half full.
+    let mut index: Vec<u32> = Vec::new();
+    for k in keys {
+        let k = F::store(k);
+        if k.len() >= VACANT as usize {
+            continue;
+        }
+        if distinct.len() * 2 >= index.len() {
+            index = vec![VACANT; (distinct.len() * 4).max(16).next_power_of_two()];
+            for (i, d) in distinct.iter().enumerate() {
+                let at = vacant_or_same(&index, &distinct, d);
+                if let Some(slot) = index.get_mut(at) {
+                    *slot = u32::try_from(i).unwrap_or(VACANT);
+                }
+            }
+        }
+        let at = vacant_or_same(&index, &distinct, &k);
+        if index.get(at) == Some(&VACANT) {
+            if let Some(slot) = index.get_mut(at) {
+                *slot = u32::try_from(distinct.len()).unwrap_or(VACANT);
+            }
+            distinct.push(k);
+        }
+    }
+    distinct
+}
+
+/// Where `key` sits in the scratch `index` of positions into `distinct`:
+/// the entry holding an equal key, else the vacant entry ending its chain
+/// (one exists: the index is at most half full).
+fn vacant_or_same(index: &[u32], distinct: &[Box<[u8]>], key: &[u8]) -> usize {
+    let mask = index.len().saturating_sub(1);
+    let mut at = (bucket_of_stored(key) as usize) & mask;
+    loop {
+        match index.get(at) {
+            Some(&i) if i != VACANT => {
+                if distinct.get(i as usize).is_some_and(|d| **d == *key) {
+                    return at;
+                }
+            }
+            _ => return at,
+        }
+        at = (at + 1) & mask;
+    }
+}
+
+/// A hash of a stored key. Stored keys compare byte for byte (a
+/// case-insensitive set stores them lower-cased), so the exact hash does.
+fn bucket_of_stored(key: &[u8]) -> u64 {
+    bucket::<Exact>(key.len(), words::<Exact>(key, true))
+}
+
 /// A set of byte strings; a lookup answers with the key's position among
 /// the distinct keys, in the order they were given.
 #[derive(Clone, Debug)]
@@ -247,13 +307,7 @@ impl<F: Fold> Table<F> {
     /// Builds the set. A repeated key keeps its first position; keys of
     /// 4 GiB or more (which no policy can hold) are left out.
     pub(crate) fn new(keys: impl IntoIterator<Item = Box<[u8]>>) -> Table<F> {
-        let mut distinct: Vec<Box<[u8]>> = Vec::new();
-        for k in keys {
-            let k = F::store(k);
-            if k.len() < VACANT as usize && !distinct.contains(&k) {
-                distinct.push(k);
-            }
-        }
+        let distinct = distinct::<F>(keys);
         let hashed = distinct.len() > SCAN_MAX;
         let slot_of = |i: usize, k: &[u8]| {
             let words = words::<F>(k, hashed);
@@ -464,6 +518,37 @@ mod tests {
         assert_eq!(t.get(b"A"), Some(0));
         assert_eq!(t.get(b"b"), Some(1));
         assert_eq!(t.get(b"C"), Some(2));
+    }
+
+    /// Thousands of keys, each given three times in scattered order: every
+    /// key keeps the position of its first occurrence, as in a plain scan.
+    #[test]
+    fn many_repeats_keep_their_first_position() {
+        let n = 5000;
+        let order = (0..3 * n).map(|i| (i * 7919) % n);
+        let keys: Vec<String> = order
+            .map(|k| format!("https://app{k}.example.net"))
+            .collect();
+        let mut first: Vec<&str> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for k in &keys {
+            if seen.insert(k.as_str()) {
+                first.push(k);
+            }
+        }
+        let refs: Vec<&[u8]> = keys.iter().map(|s| s.as_bytes()).collect();
+        let t = table::<Exact>(&refs);
+        assert_eq!(t.len(), n);
+        for (i, k) in first.iter().enumerate() {
+            assert_eq!(t.get(k.as_bytes()), Some(i), "{k}");
+        }
+        let upper: Vec<String> = keys.iter().map(|k| k.to_ascii_uppercase()).collect();
+        let refs: Vec<&[u8]> = upper.iter().map(|s| s.as_bytes()).collect();
+        let t = table::<AsciiCase>(&refs);
+        assert_eq!(t.len(), n);
+        for (i, k) in first.iter().enumerate() {
+            assert_eq!(t.get(k.as_bytes()), Some(i), "{k}");
+        }
     }
 
     #[test]

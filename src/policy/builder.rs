@@ -3,9 +3,6 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::error::BuildErrors;
-use super::Policy;
-
 /// The keys of the policy file, in the order the documentation lists them.
 ///
 /// This is the one list of the policy's keys. [`PolicyBuilder`] has a setter
@@ -245,10 +242,5 @@ impl PolicyBuilder {
     /// The origins given so far, as written.
     pub fn origins_list(&self) -> &[String] {
         &self.origins
-    }
-
-    /// Validates and compiles the policy, reporting every problem at once.
-    pub fn build(&self) -> Result<Policy, BuildErrors> {
-        super::compile::compile(self)
     }
 }

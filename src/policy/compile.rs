@@ -2,6 +2,7 @@
 //! canary probe.
 
 use alloc::boxed::Box;
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -9,8 +10,10 @@ use alloc::vec::Vec;
 use super::builder::{DeniedPreflight, Mode, PolicyBuilder};
 use super::error::{BuildError, BuildErrors, ErrorKind};
 use super::pattern::{self, Pattern, PortRule};
-use super::{psl, Policy};
+use super::public_suffix::{self, Shared};
+use super::Policy;
 use crate::matcher::{Entry, OriginMatcher, WildPort, WildRule};
+use crate::origin::HostKind;
 use crate::syntax::is_token;
 use crate::table::{AsciiCase, Exact, Table};
 
@@ -48,9 +51,18 @@ const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
 ];
 const FORBIDDEN_REQUEST_PREFIXES: [&str; 3] = ["proxy-", "sec-", "access-control-"];
 
-pub(crate) fn compile(b: &PolicyBuilder) -> Result<Policy, BuildErrors> {
+// `build` lives here rather than in `builder.rs`, so that the settings
+// module depends on nothing and this one on the settings only.
+impl PolicyBuilder {
+    /// Validates and compiles the policy, reporting every problem at once.
+    pub fn build(&self) -> Result<Policy, BuildErrors> {
+        compile(self)
+    }
+}
+
+fn compile(b: &PolicyBuilder) -> Result<Policy, BuildErrors> {
     let mut errors = Vec::new();
-    let (entries, any_origin, allow_null) = compile_origins(b, &mut errors);
+    let origins = compile_origins(b, &mut errors);
     let (any_method, methods) = compile_methods(&b.methods, &mut errors);
     let (any_header, headers) = compile_request_headers(&b.request_headers, &mut errors);
     let expose = compile_expose(b, &mut errors);
@@ -82,9 +94,9 @@ pub(crate) fn compile(b: &PolicyBuilder) -> Result<Policy, BuildErrors> {
         return Err(BuildErrors(errors));
     }
     let policy = Policy {
-        any_origin,
-        allow_null,
-        origins: OriginMatcher::new(entries),
+        any_origin: origins.any,
+        allow_null: origins.null,
+        origins: OriginMatcher::new(origins.entries),
         credentials: b.credentials,
         any_method,
         methods,
@@ -100,7 +112,7 @@ pub(crate) fn compile(b: &PolicyBuilder) -> Result<Policy, BuildErrors> {
         settings: b.clone(),
     };
     if b.credentials {
-        probe_canaries(&policy, b, &mut errors);
+        probe_canaries(&policy, b, &origins.domains, &mut errors);
     }
     if errors.is_empty() {
         Ok(policy)
@@ -109,8 +121,21 @@ pub(crate) fn compile(b: &PolicyBuilder) -> Result<Policy, BuildErrors> {
     }
 }
 
-fn compile_origins(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> (Vec<Entry>, bool, bool) {
+/// The origin list, compiled.
+struct Origins {
+    entries: Vec<Entry>,
+    /// `*` is listed.
+    any: bool,
+    /// `null` is listed (and opted in).
+    null: bool,
+    /// The scheme and host of every accepted domain pattern, for the canary
+    /// probe.
+    domains: Vec<(String, String)>,
+}
+
+fn compile_origins(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> Origins {
     let mut entries = Vec::new();
+    let mut domains = Vec::new();
     let (mut any, mut null) = (false, false);
     if b.origins.is_empty() {
         errors.push(BuildError::new(
@@ -173,28 +198,43 @@ fn compile_origins(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> (Vec<Entr
                         ),
                     ));
                 }
-                if b.credentials
-                    && subdomains
-                    && !b.allow_public_suffix_subdomains
-                    && psl::is_public_suffix(host)
-                {
+                let shared = if b.credentials && subdomains && !b.allow_public_suffix_subdomains {
+                    public_suffix::shared(host)
+                } else {
+                    None
+                };
+                if let Some(why) = shared {
                     refused = true;
+                    let what = match why {
+                        Shared::Suffix => format!("{host:?} is a public suffix"),
+                        Shared::SuffixesUnder => {
+                            format!("every name directly under {host:?} is a public suffix")
+                        }
+                    };
                     errors.push(BuildError::new(
                         ErrorKind::PublicSuffixWildcard,
                         raw.as_str(),
                         format!(
-                            "origin {raw:?} admits subdomains of the public suffix {host:?}, which anyone can \
-                             register; name your own domain, or set dangerously_allow_public_suffix_subdomains = true"
+                            "origin {raw:?} admits names anyone can register ({what}, by the Public Suffix \
+                             List); name your own domain, or set dangerously_allow_public_suffix_subdomains = true"
                         ),
                     ));
                 }
                 if !refused {
                     entries.push(entry_for(&p, scheme, host, subdomains, port));
+                    if host_kind == HostKind::Domain {
+                        domains.push((scheme.clone(), host.clone()));
+                    }
                 }
             }
         }
     }
-    (entries, any, null)
+    Origins {
+        entries,
+        any,
+        null,
+        domains,
+    }
 }
 
 fn entry_for(p: &Pattern, scheme: &str, host: &str, subdomains: bool, port: &PortRule) -> Entry {
@@ -292,6 +332,7 @@ fn compile_request_headers(
 fn compile_expose(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> Option<Box<[u8]>> {
     let mut any = false;
     let mut names: Vec<String> = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     for n in &b.expose_headers {
         if n == "*" {
             if b.credentials {
@@ -322,7 +363,7 @@ fn compile_expose(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> Option<Box
             ));
             continue;
         }
-        if !names.contains(&lower) {
+        if seen.insert(lower.clone()) {
             names.push(lower);
         }
     }
@@ -337,49 +378,51 @@ fn compile_expose(b: &PolicyBuilder, errors: &mut Vec<BuildError>) -> Option<Box
 
 /// The last line of defence against pattern bugs, for credentialed
 /// policies. Fixed canaries (`https://attacker.invalid`, `null`, …) must
-/// never be admitted. Canaries derived from each configured host (prefix,
-/// suffix and scheme mutations) must not be admitted unless the plain
-/// string reading of the patterns, written independently of the matcher
-/// below, admits them too.
-fn probe_canaries(policy: &Policy, b: &PolicyBuilder, errors: &mut Vec<BuildError>) {
-    let mut fixed: Vec<String> = [
+/// never be admitted. Canaries derived from each configured domain
+/// (`domains`: scheme and host; prefix, suffix and scheme mutations) must
+/// not be admitted unless the plain string reading of the patterns, written
+/// independently of the matcher below, admits them too.
+fn probe_canaries(
+    policy: &Policy,
+    b: &PolicyBuilder,
+    domains: &[(String, String)],
+    errors: &mut Vec<BuildError>,
+) {
+    let mut hits: Vec<String> = [
         "https://attacker.invalid",
         "http://attacker.invalid",
         "https://attacker.invalid:8443",
     ]
-    .iter()
-    .map(|s| s.to_string())
+    .into_iter()
+    .chain((!b.allow_null_origin).then_some("null"))
+    .filter(|c| policy.origin_allowed(c.as_bytes()))
+    .map(String::from)
     .collect();
-    if !b.allow_null_origin {
-        fixed.push("null".to_string());
-    }
-    let mut derived: Vec<String> = Vec::new();
-    for raw in &b.origins {
-        let Ok(Pattern::Origin {
-            scheme,
-            host,
-            host_kind: crate::origin::HostKind::Domain,
-            ..
-        }) = pattern::parse(raw)
-        else {
-            continue;
-        };
-        let bare = host.strip_suffix('.').unwrap_or(&host);
-        derived.push(format!("{scheme}://{bare}.attacker.invalid"));
-        derived.push(format!("{scheme}://attacker{bare}"));
-        derived.push(format!("{scheme}://attacker-{bare}"));
-        derived.push(format!("{scheme}://{bare}:1"));
-        if scheme == "https" {
-            derived.push(format!("http://{bare}"));
+    let literal: BTreeSet<&str> = b.origins.iter().map(String::as_str).collect();
+    // One buffer for every derived canary, filled by plain appends: a large
+    // policy has hundreds of thousands of them, and only the (rare)
+    // admitted ones are kept.
+    let mut canary = String::new();
+    for (scheme, host) in domains {
+        let bare = host.strip_suffix('.').unwrap_or(host);
+        let https = scheme == "https";
+        let forms: [&[&str]; 5] = [
+            &[scheme, "://", bare, ".attacker.invalid"],
+            &[scheme, "://attacker", bare],
+            &[scheme, "://attacker-", bare],
+            &[scheme, "://", bare, ":1"],
+            // The clear-text twin of an https origin.
+            if https { &["http://", bare] } else { &[] },
+        ];
+        for parts in forms.into_iter().filter(|p| !p.is_empty()) {
+            canary.clear();
+            parts.iter().for_each(|p| canary.push_str(p));
+            if policy.origin_allowed(canary.as_bytes()) && !naive_admits(&literal, &canary) {
+                hits.push(canary.clone());
+            }
         }
     }
-    let fixed_hits = fixed
-        .into_iter()
-        .filter(|c| policy.origin_allowed(c.as_bytes()));
-    let derived_hits = derived
-        .into_iter()
-        .filter(|c| policy.origin_allowed(c.as_bytes()) && !naive_admits(&b.origins, c));
-    for c in fixed_hits.chain(derived_hits) {
+    for c in hits {
         errors.push(BuildError::new(
             ErrorKind::CanaryAllowed,
             c.as_str(),
@@ -391,42 +434,100 @@ fn probe_canaries(policy: &Policy, b: &PolicyBuilder, errors: &mut Vec<BuildErro
     }
 }
 
-/// The patterns read as plain strings, as simply as possible.
+/// Whether some pattern, read as a plain string, admits `origin`: the
+/// pattern is `*`, the origin itself, or `scheme://` + the origin's host or
+/// `*.` over the host minus one or more leading labels + the origin's port
+/// or `:*`. Those few spellings are looked up in the set of patterns as
+/// written, so a canary costs a handful of lookups however many patterns
+/// the policy has, and nothing here shares code with the matcher.
 ///
 /// Deliberately separate from the test oracle's matcher
-/// (`oracle/src/origin.rs`): this one runs in every policy build, in
-/// `no_std` + `alloc` too, where the test crate does not exist, and a probe
-/// that shared code with the tests could not catch what they miss.
-fn naive_admits(patterns: &[String], origin: &str) -> bool {
-    patterns.iter().any(|p| {
-        if p == "*" || p == origin {
-            return true;
+/// (`oracle/src/origin.rs`) too: this one runs in every policy build, in
+/// `no_std` + `alloc` as well, where the test crate does not exist, and a
+/// probe that shared code with the tests could not catch what they miss.
+fn naive_admits(patterns: &BTreeSet<&str>, origin: &str) -> bool {
+    if patterns.contains("*") || patterns.contains(origin) {
+        return true;
+    }
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    let (host, port) = rest
+        .split_once(':')
+        .map_or((rest, None), |(h, p)| (h, Some(p)));
+    let mut hosts = alloc::vec![String::from(host)];
+    for (dot, _) in host.match_indices('.') {
+        // A label must remain in front of the `*.`: never the apex.
+        if let Some(suffix) = host.get(dot + 1..).filter(|_| dot > 0) {
+            hosts.push(format!("*.{suffix}"));
         }
-        let Some((scheme, rest)) = p.split_once("://") else {
-            return false;
-        };
-        let Some(o_rest) = origin
-            .strip_prefix(scheme)
-            .and_then(|r| r.strip_prefix("://"))
-        else {
-            return false;
-        };
-        let (p_host, p_port) = rest
-            .split_once(':')
-            .map_or((rest, None), |(h, q)| (h, Some(q)));
-        let (o_host, o_port) = o_rest
-            .split_once(':')
-            .map_or((o_rest, None), |(h, q)| (h, Some(q)));
-        let host_ok = match p_host.strip_prefix("*.") {
-            Some(suffix) => {
-                o_host.len() > suffix.len() + 1 && o_host.ends_with(&format!(".{suffix}"))
-            }
-            None => o_host == p_host,
-        };
-        let port_ok = match p_port {
-            Some("*") => true,
-            other => other == o_port,
-        };
-        host_ok && port_ok
+    }
+    let own_port = port.map_or_else(String::new, |p| format!(":{p}"));
+    hosts.iter().any(|h| {
+        [own_port.as_str(), ":*"]
+            .iter()
+            .any(|p| patterns.contains(format!("{scheme}://{h}{p}").as_str()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::prelude::rust_2021::*;
+
+    /// The literal reading by a scan of every pattern, as it was written
+    /// before the lookups replaced it.
+    fn scan_admits(patterns: &[String], origin: &str) -> bool {
+        patterns.iter().any(|p| {
+            if p == "*" || p == origin {
+                return true;
+            }
+            let Some((scheme, rest)) = p.split_once("://") else {
+                return false;
+            };
+            let Some(o_rest) = origin
+                .strip_prefix(scheme)
+                .and_then(|r| r.strip_prefix("://"))
+            else {
+                return false;
+            };
+            let (p_host, p_port) = rest
+                .split_once(':')
+                .map_or((rest, None), |(h, q)| (h, Some(q)));
+            let (o_host, o_port) = o_rest
+                .split_once(':')
+                .map_or((o_rest, None), |(h, q)| (h, Some(q)));
+            let host_ok = match p_host.strip_prefix("*.") {
+                Some(suffix) => {
+                    o_host.len() > suffix.len() + 1 && o_host.ends_with(&format!(".{suffix}"))
+                }
+                None => o_host == p_host,
+            };
+            let port_ok = match p_port {
+                Some("*") => true,
+                other => other == o_port,
+            };
+            host_ok && port_ok
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The lookups read the patterns exactly as a scan of them does.
+        #[test]
+        fn literal_reading_agrees_with_a_scan(
+            patterns in proptest::collection::vec(
+                "(\\*|(https?)://(\\*\\.)?((a|b|ab|x)\\.){0,2}(a|b|c)(:(1|2|\\*))?)",
+                0..6,
+            ),
+            origin in "(https?)://((a|b|ab|x)\\.){0,3}(a|b|c)(:(1|2))?",
+        ) {
+            let literal: BTreeSet<&str> = patterns.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(
+                naive_admits(&literal, &origin),
+                scan_admits(&patterns, &origin)
+            );
+        }
+    }
 }

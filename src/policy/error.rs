@@ -27,8 +27,9 @@ pub enum ErrorKind {
     /// A non-https, non-loopback origin with credentials, without
     /// `dangerously_allow_insecure_origins`.
     InsecureOrigin = 13,
-    /// `*.` over a public suffix with credentials, without
-    /// `dangerously_allow_public_suffix_subdomains`.
+    /// `*.` over names anyone can register (a public suffix by the Public
+    /// Suffix List, or a base with a wildcard rule under it) with
+    /// credentials, without `dangerously_allow_public_suffix_subdomains`.
     PublicSuffixWildcard = 14,
     /// A `*` anywhere but a leading `*.` label, a `:*` port or a lone `*`.
     MisplacedWildcard = 15,
@@ -54,6 +55,14 @@ pub enum ErrorKind {
     /// configuration should admit: a last line of defence against pattern
     /// bugs.
     CanaryAllowed = 24,
+    /// An origin or pattern no browser could send, or whose every match is
+    /// longer than a request may carry: a scheme over
+    /// [`MAX_SCHEME_BYTES`](crate::MAX_SCHEME_BYTES), a host (for `*.`, the
+    /// shortest host it matches) over [`MAX_HOST_BYTES`](crate::MAX_HOST_BYTES),
+    /// a label over 63 bytes, or a shortest match over
+    /// [`MAX_ORIGIN_BYTES`](crate::MAX_ORIGIN_BYTES). Requests over those
+    /// caps are `invalid_origin`, so such an entry could never match.
+    OriginTooLong = 25,
     /// A method that is not a token.
     InvalidMethod = 30,
     /// CONNECT, TRACE or TRACK.
@@ -98,6 +107,7 @@ impl ErrorKind {
             ErrorKind::InvalidPunycode => "invalid_punycode",
             ErrorKind::InvalidOrigin => "invalid_origin",
             ErrorKind::CanaryAllowed => "canary_allowed",
+            ErrorKind::OriginTooLong => "origin_too_long",
             ErrorKind::InvalidMethod => "invalid_method",
             ErrorKind::ForbiddenMethod => "forbidden_method",
             ErrorKind::InvalidHeaderName => "invalid_header_name",
@@ -110,7 +120,7 @@ impl ErrorKind {
     }
 
     /// Every kind, in numeric order.
-    pub const ALL: [ErrorKind; 27] = [
+    pub const ALL: [ErrorKind; 28] = [
         ErrorKind::TomlSyntax,
         ErrorKind::UnknownKey,
         ErrorKind::WrongType,
@@ -130,6 +140,7 @@ impl ErrorKind {
         ErrorKind::InvalidPunycode,
         ErrorKind::InvalidOrigin,
         ErrorKind::CanaryAllowed,
+        ErrorKind::OriginTooLong,
         ErrorKind::InvalidMethod,
         ErrorKind::ForbiddenMethod,
         ErrorKind::InvalidHeaderName,

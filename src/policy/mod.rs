@@ -4,7 +4,8 @@ mod builder;
 mod compile;
 mod error;
 mod pattern;
-mod psl;
+mod public_suffix;
+mod punycode;
 #[cfg(feature = "std")]
 mod toml;
 
@@ -14,9 +15,9 @@ pub use builder::{DeniedPreflight, Mode, PolicyBuilder, POLICY_KEYS};
 pub use compile::MAX_MAX_AGE;
 pub use error::{BuildError, BuildErrors, ErrorKind};
 
-use crate::acrh::{is_authorization, NameSet};
+use crate::acrh::NameSet;
 use crate::matcher::OriginMatcher;
-use crate::syntax::is_token;
+use crate::syntax::{is_authorization, is_token};
 use crate::table::{AsciiCase, Exact, Table};
 
 /// A validated, compiled, immutable CORS policy.

@@ -9,7 +9,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 
 use super::error::{BuildError, ErrorKind};
-use super::psl;
+use super::punycode;
 use crate::origin::{self, HostKind};
 
 /// The port part of a pattern.
@@ -73,6 +73,33 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
     if s == "null" {
         return Ok(Pattern::Null);
     }
+    check_characters(s)?;
+    let (scheme, authority) = split_scheme(s)?;
+    check_scheme(s, scheme)?;
+    check_authority(s, authority)?;
+    let (host_part, port_part) = split_port(authority);
+    let (subdomains, host) = match host_part.strip_prefix("*.") {
+        Some(rest) => (true, rest),
+        None => (false, host_part),
+    };
+    if host.contains('*') || port_part.is_some_and(|p| p.contains('*') && p != "*") {
+        return Err(misplaced(s));
+    }
+    let port = port_rule(s, scheme, port_part)?;
+    check_lengths(s, scheme, host, subdomains, &port)?;
+    let host_kind = check_host(s, scheme, host, subdomains)?;
+    Ok(Pattern::Origin {
+        scheme: scheme.to_string(),
+        host: host.to_string(),
+        host_kind,
+        subdomains,
+        port,
+    })
+}
+
+/// Only visible ASCII: hosts are written in punycode, and whitespace or
+/// control bytes never appear in an origin.
+fn check_characters(s: &str) -> Result<(), BuildError> {
     if !s.is_ascii() {
         return Err(err(
             ErrorKind::NonAsciiOrigin,
@@ -89,6 +116,11 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             format!("origin {s:?} contains whitespace or control characters"),
         ));
     }
+    Ok(())
+}
+
+/// `scheme://authority`, split at the `://`.
+fn split_scheme(s: &str) -> Result<(&str, &str), BuildError> {
     let Some((scheme, authority)) = s.split_once("://") else {
         let kind = if s.contains('*') {
             ErrorKind::MisplacedWildcard
@@ -101,6 +133,11 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             format!("origin {s:?} is not of the form scheme://host[:port] (e.g. \"https://app.example.com\")"),
         ));
     };
+    Ok((scheme, authority))
+}
+
+/// A lower-case URL scheme, and not `file` (whose origin is opaque).
+fn check_scheme(s: &str, scheme: &str) -> Result<(), BuildError> {
     if scheme.contains('*') {
         return Err(misplaced(s));
     }
@@ -115,7 +152,6 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
         ));
     }
     if scheme.is_empty()
-        || scheme.len() > origin::MAX_SCHEME_BYTES
         || !scheme.starts_with(|c: char| c.is_ascii_lowercase())
         || !scheme
             .bytes()
@@ -134,6 +170,12 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             format!("origin {s:?}: file: pages have an opaque origin and send `Origin: null`, which cannot be trusted"),
         ));
     }
+    Ok(())
+}
+
+/// No path, query, fragment or userinfo: an origin is only
+/// `host[:port]` after the scheme.
+fn check_authority(s: &str, authority: &str) -> Result<(), BuildError> {
     if let Some(i) = authority.find(['/', '?', '#']) {
         let what = match authority.as_bytes().get(i) {
             Some(b'?') => "a query",
@@ -155,35 +197,99 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             ),
         ));
     }
-    let (host_part, port_part) = split_port(authority);
-    let (subdomains, host) = match host_part.strip_prefix("*.") {
-        Some(rest) => (true, rest),
-        None => (false, host_part),
+    Ok(())
+}
+
+/// The port part: absent, `*`, or a port a browser would serialize.
+fn port_rule(s: &str, scheme: &str, port_part: Option<&str>) -> Result<PortRule, BuildError> {
+    let p = match port_part {
+        None => return Ok(PortRule::Default),
+        Some("*") => return Ok(PortRule::Any),
+        Some(p) => p,
     };
-    if host.contains('*') || port_part.is_some_and(|p| p.contains('*') && p != "*") {
-        return Err(misplaced(s));
+    if !origin::is_port(p.as_bytes()) {
+        return Err(err(
+            ErrorKind::InvalidPort,
+            s,
+            format!("origin {s:?} has port {p:?}; a port is 1-65535 written without leading zeros"),
+        ));
     }
-    let port = match port_part {
-        None => PortRule::Default,
-        Some("*") => PortRule::Any,
-        Some(p) => {
-            if !origin::is_port(p.as_bytes()) {
-                return Err(err(
-                    ErrorKind::InvalidPort,
-                    s,
-                    format!("origin {s:?} has port {p:?}; a port is 1-65535 written without leading zeros"),
-                ));
-            }
-            if origin::default_port(scheme.as_bytes()) == Some(p.as_bytes()) {
-                return Err(err(
-                    ErrorKind::DefaultPort,
-                    s,
-                    format!("origin {s:?} spells out the default port {p}; browsers omit it, so write {:?}", without_port(s)),
-                ));
-            }
-            PortRule::Exact(p.to_string())
-        }
+    if origin::default_port(scheme.as_bytes()) == Some(p.as_bytes()) {
+        return Err(err(
+            ErrorKind::DefaultPort,
+            s,
+            format!(
+                "origin {s:?} spells out the default port {p}; browsers omit it, so write {:?}",
+                without_port(s)
+            ),
+        ));
+    }
+    Ok(PortRule::Exact(p.to_string()))
+}
+
+/// What a request can carry bounds what a pattern may admit: an origin
+/// over the request-side caps is `invalid_origin` before any matching, so
+/// an entry whose every match is over them could never match and is
+/// refused. The shortest match of `*.host` is `x.host`; of a `:*` port,
+/// no port at all.
+fn check_lengths(
+    s: &str,
+    scheme: &str,
+    host: &str,
+    subdomains: bool,
+    port: &PortRule,
+) -> Result<(), BuildError> {
+    let too_long = |what: String| {
+        err(
+            ErrorKind::OriginTooLong,
+            s,
+            format!("origin {s:?} can never match: {what}, and browsers never send such an origin"),
+        )
     };
+    if scheme.len() > origin::MAX_SCHEME_BYTES {
+        return Err(too_long(format!(
+            "its scheme is {} bytes, over the {}-byte cap on request origins' schemes",
+            scheme.len(),
+            origin::MAX_SCHEME_BYTES
+        )));
+    }
+    if let Some(label) = host.split('.').find(|l| l.len() > origin::MAX_LABEL_BYTES) {
+        return Err(too_long(format!(
+            "its host has a {}-byte label, over the DNS limit of {} bytes per label",
+            label.len(),
+            origin::MAX_LABEL_BYTES
+        )));
+    }
+    let wildcard = if subdomains { "x.".len() } else { 0 };
+    let shortest_host = wildcard + host.len();
+    if shortest_host > origin::MAX_HOST_BYTES {
+        let what = if subdomains {
+            "the shortest host its `*.` matches is"
+        } else {
+            "its host is"
+        };
+        return Err(too_long(format!(
+            "{what} {shortest_host} bytes, over the DNS limit of {} bytes",
+            origin::MAX_HOST_BYTES
+        )));
+    }
+    let port_len = match port {
+        PortRule::Exact(p) => ":".len() + p.len(),
+        PortRule::Default | PortRule::Any => 0,
+    };
+    let shortest = scheme.len() + "://".len() + shortest_host + port_len;
+    if shortest > origin::MAX_ORIGIN_BYTES {
+        return Err(too_long(format!(
+            "its shortest match is {shortest} bytes, over the {}-byte cap on request origins",
+            origin::MAX_ORIGIN_BYTES
+        )));
+    }
+    Ok(())
+}
+
+/// The host (without any `*.`), validated by the same rules as request
+/// origins, plus valid punycode; `*.` only over a domain.
+fn check_host(s: &str, scheme: &str, host: &str, subdomains: bool) -> Result<HostKind, BuildError> {
     if host.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(err(
             ErrorKind::UppercaseOrigin,
@@ -193,7 +299,6 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             ),
         ));
     }
-    // Validate the host by the same rules as request origins.
     let probe = format!("{scheme}://{host}");
     let Some(parsed) = origin::parse(probe.as_bytes()) else {
         return Err(err(
@@ -213,7 +318,7 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
         for label in host.split('.') {
             let bad = label
                 .strip_prefix("xn--")
-                .is_some_and(|puny| !psl::is_valid_punycode(puny));
+                .is_some_and(|puny| !punycode::is_valid_punycode(puny));
             if bad {
                 return Err(err(
                     ErrorKind::InvalidPunycode,
@@ -223,13 +328,7 @@ pub(crate) fn parse(s: &str) -> Result<Pattern, BuildError> {
             }
         }
     }
-    Ok(Pattern::Origin {
-        scheme: scheme.to_string(),
-        host: host.to_string(),
-        host_kind: parsed.host_kind,
-        subdomains,
-        port,
-    })
+    Ok(parsed.host_kind)
 }
 
 fn misplaced(s: &str) -> BuildError {

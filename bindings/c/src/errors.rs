@@ -50,6 +50,9 @@ pub enum corsgate_error_kind {
     InvalidOrigin = 23,
     /// A credentialed policy admitted a canary origin.
     CanaryAllowed = 24,
+    /// An origin or pattern over the request-side length caps (scheme,
+    /// host, label or whole origin): no request could ever match it.
+    OriginTooLong = 25,
     /// A method that is not a token.
     InvalidMethod = 30,
     /// CONNECT, TRACE or TRACK.
@@ -257,6 +260,7 @@ mod tests {
             K::InvalidPunycode,
             K::InvalidOrigin,
             K::CanaryAllowed,
+            K::OriginTooLong,
             K::InvalidMethod,
             K::ForbiddenMethod,
             K::InvalidHeaderName,
