@@ -66,6 +66,14 @@ type Decision struct {
 	values [MaxHeaders][]string
 }
 
+// copyFrom makes d a copy of src, touching only the headers src uses.
+func (d *Decision) copyFrom(src *Decision) {
+	n := src.n
+	d.Kind, d.Allowed, d.Reason, d.Status, d.n = src.Kind, src.Allowed, src.Reason, src.Status, n
+	copy(d.headers[:n], src.headers[:n])
+	copy(d.values[:n], src.values[:n])
+}
+
 // Headers are the CORS response headers to add, in order. The slice
 // borrows from d.
 func (d *Decision) Headers() []Header { return d.headers[:d.n] }

@@ -252,25 +252,28 @@ type cachedValue struct {
 // values stay far below it.
 const maxCached = 128
 
-func (c *valueCache) get(addr uintptr, n int) cachedValue {
+// get returns the entry for addr: a pointer, since a published entry never
+// changes (a miss publishes a new array and leaves the old one alone), and
+// copying the entry out cost more than the scan.
+func (c *valueCache) get(addr uintptr, n int) *cachedValue {
 	if e := c.entries.Load(); e != nil {
 		for i := range *e {
 			if v := &(*e)[i]; v.addr == addr && v.n == n {
-				return *v
+				return v
 			}
 		}
 	}
 	return c.miss(addr, n)
 }
 
-func (c *valueCache) miss(addr uintptr, n int) cachedValue {
+func (c *valueCache) miss(addr uintptr, n int) *cachedValue {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var old []cachedValue
 	if e := c.entries.Load(); e != nil {
 		old = *e
-		for _, v := range old {
-			if v.addr == addr && v.n == n {
+		for i := range old {
+			if v := &old[i]; v.addr == addr && v.n == n {
 				return v
 			}
 		}
@@ -285,6 +288,7 @@ func (c *valueCache) miss(addr uintptr, n int) cachedValue {
 		copy(next, old)
 		next = append(next, v)
 		c.entries.Store(&next)
+		return &next[len(old)]
 	}
-	return v
+	return &v
 }
