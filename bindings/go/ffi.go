@@ -598,6 +598,7 @@ func (p *Policy) decideInto(d *Decision, r *cgResult, method string, origins []s
 	d.Reason = Reason(r.reason)
 	d.Status = int(r.status)
 	d.n = uint8(r.count)
+	d.borrowed = 0
 	for i := 0; i < int(r.count); i++ {
 		ch := &r.headers[i]
 		out := &d.headers[i]
@@ -634,6 +635,7 @@ func (p *Policy) decideInto(d *Decision, r *cgResult, method string, origins []s
 			panic("corsgate: a decision value lies outside its request field")
 		}
 		out.Value = field[off : off+n]
+		d.borrowed |= 1 << i
 		if whole != nil && len(whole) == 1 && off == 0 && n == len(field) {
 			d.values[i] = whole[:1:1]
 		} else {

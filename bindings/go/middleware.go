@@ -64,7 +64,7 @@ func (m *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (m *handler) serve(cw *corsWriter, w http.ResponseWriter, r *http.Request) {
 	switch d := cw.d; {
 	case d.Status != 0:
-		d.Apply(w.Header())
+		d.applyTo(w.Header())
 		w.WriteHeader(d.Status)
 		cw.release()
 	case d.n == 0:
@@ -107,13 +107,7 @@ type corsWriter struct {
 }
 
 func (cw *corsWriter) release() {
-	// Only what may point at this request's memory needs clearing; the
-	// next evaluation overwrites the rest.
-	if n := cw.own.n; n != 0 {
-		clear(cw.own.values[:n])
-		clear(cw.own.headers[:n])
-		cw.own.n = 0
-	}
+	cw.own.forget()
 	cw.d = nil
 	cw.ResponseWriter = nil
 	cw.committed = false
@@ -126,18 +120,14 @@ func (cw *corsWriter) commit() {
 	}
 	cw.committed = true
 	h := cw.ResponseWriter.Header()
-	if len(h) == 0 {
-		// Nothing to strip and no Vary to append to: skip the map walk
-		// and the lookups.
-		cw.d.applyFresh(h)
-		return
-	}
-	for name := range h {
-		if strings.HasPrefix(name, "Access-Control-") {
-			delete(h, name)
+	if len(h) != 0 {
+		for name := range h {
+			if strings.HasPrefix(name, "Access-Control-") {
+				delete(h, name)
+			}
 		}
 	}
-	cw.d.Apply(h)
+	cw.d.applyTo(h)
 }
 
 func (cw *corsWriter) WriteHeader(code int) {
