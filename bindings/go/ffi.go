@@ -559,35 +559,61 @@ func (p *Policy) decide(d *Decision, method string, origins []string, h http.Hea
 	p.decideInto(d, &r, method, origins, h)
 }
 
+// fields are the request values a decision's headers may borrow.
+type fields struct {
+	method, origin, acrm, acrpn string
+	// The header lines as the request holds them: a value that is a whole
+	// one-line field reuses its slice.
+	origins, acrms, acrpns, lines []string
+}
+
 // decideInto is decide with the caller's scratch space for C's answer.
 func (p *Policy) decideInto(d *Decision, r *cgResult, method string, origins []string, h http.Header) {
 	hd := C.uintptr_t(uintptr(unsafe.Pointer(p.live())))
-	os, origin := fieldOf(origins)
-	var acrms, acrpns, lines []string
-	var acrm, acrpn string
 	if method == "OPTIONS" {
-		// Only a preflight reads these (Semantics 1: a preflight is an
-		// OPTIONS request); the engine ignores them otherwise.
-		acrms = h["Access-Control-Request-Method"]
-		acrpns = h["Access-Control-Request-Private-Network"]
-		lines = h["Access-Control-Request-Headers"]
-		var ms, ps C.uint8_t
-		ms, acrm = fieldOf(acrms)
-		ps, acrpn = fieldOf(acrpns)
-		l0, l1, l2, l3, l4 := line(lines, 0), line(lines, 1), line(lines, 2), line(lines, 3), line(lines, 4)
-		C.cg_evaluate(r, hd,
-			bytesOf(method), C.size_t(len(method)),
-			os, bytesOf(origin), C.size_t(len(origin)),
-			ms, bytesOf(acrm), C.size_t(len(acrm)),
-			ps, bytesOf(acrpn), C.size_t(len(acrpn)),
-			bytesOf(l0), C.size_t(len(l0)), bytesOf(l1), C.size_t(len(l1)),
-			bytesOf(l2), C.size_t(len(l2)), bytesOf(l3), C.size_t(len(l3)),
-			bytesOf(l4), C.size_t(len(l4)), C.size_t(len(lines)))
-	} else {
-		C.cg_evaluate_simple(r, hd, bytesOf(method), C.size_t(len(method)),
-			os, bytesOf(origin), C.size_t(len(origin)))
+		p.preflightInto(d, r, hd, method, origins, h)
+		return
 	}
+	// Only a preflight reads the preflight fields (Semantics 1: a
+	// preflight is an OPTIONS request), so the short call leaves them out.
+	os, origin := fieldOf(origins)
+	C.cg_evaluate_simple(r, hd, bytesOf(method), C.size_t(len(method)),
+		os, bytesOf(origin), C.size_t(len(origin)))
 	runtime.KeepAlive(p)
+	p.decode(d, r, &fields{method: method, origin: origin, origins: origins})
+}
+
+// preflightInto is decideInto for an OPTIONS request, kept apart so that
+// the other requests' path stays small.
+func (p *Policy) preflightInto(d *Decision, r *cgResult, hd C.uintptr_t, method string, origins []string, h http.Header) {
+	f := fields{
+		method:  method,
+		origins: origins,
+		acrms:   h["Access-Control-Request-Method"],
+		acrpns:  h["Access-Control-Request-Private-Network"],
+		lines:   h["Access-Control-Request-Headers"],
+	}
+	var os, ms, ps C.uint8_t
+	os, f.origin = fieldOf(origins)
+	ms, f.acrm = fieldOf(f.acrms)
+	ps, f.acrpn = fieldOf(f.acrpns)
+	lines := f.lines
+	l0, l1, l2, l3, l4 := line(lines, 0), line(lines, 1), line(lines, 2), line(lines, 3), line(lines, 4)
+	C.cg_evaluate(r, hd,
+		bytesOf(method), C.size_t(len(method)),
+		os, bytesOf(f.origin), C.size_t(len(f.origin)),
+		ms, bytesOf(f.acrm), C.size_t(len(f.acrm)),
+		ps, bytesOf(f.acrpn), C.size_t(len(f.acrpn)),
+		bytesOf(l0), C.size_t(len(l0)), bytesOf(l1), C.size_t(len(l1)),
+		bytesOf(l2), C.size_t(len(l2)), bytesOf(l3), C.size_t(len(l3)),
+		bytesOf(l4), C.size_t(len(l4)), C.size_t(len(lines)))
+	runtime.KeepAlive(p)
+	p.decode(d, r, &f)
+}
+
+// decode turns C's answer into d: names and policy values from the
+// policy's cache, request values sliced from f.
+func (p *Policy) decode(d *Decision, r *cgResult, f *fields) {
 	if r.rc != C.CORSGATE_RESULT_OK {
 		// Every input a Go request can hold is valid for the view form, so
 		// this is a bug in corsgate, not a property of the request.
@@ -617,18 +643,18 @@ func (p *Policy) decideInto(d *Decision, r *cgResult, method string, origins []s
 			d.values[i] = v.vals
 			continue
 		case srcOrigin:
-			field, whole = origin, origins
+			field, whole = f.origin, f.origins
 		case srcACRM:
-			field, whole = acrm, acrms
+			field, whole = f.acrm, f.acrms
 		case srcACRPN:
-			field, whole = acrpn, acrpns
+			field, whole = f.acrpn, f.acrpns
 		case srcMethod:
-			field = method
+			field = f.method
 		default:
 			k := int(ch.src) - srcACRH
-			field = line(lines, k)
-			if len(lines) == 1 {
-				whole = lines
+			field = line(f.lines, k)
+			if len(f.lines) == 1 {
+				whole = f.lines
 			}
 		}
 		if off > len(field) || n > len(field)-off {
