@@ -4,20 +4,23 @@ package corsgate
 
 // Every call into the native library goes through this file.
 //
-// The request path is one cgo call, cg_evaluate, and it allocates nothing
-// on the Go side:
+// The request path is one cgo call, cg_evaluate for an OPTIONS request or
+// cg_evaluate_simple (6 arguments instead of 25) for any other, and it
+// allocates nothing on the Go side:
 //
 //   - Go hands C only pointers to bytes (the method and the header values),
 //     each as its own argument, never a Go struct holding pointers, so the
 //     cgo pointer rules hold without runtime.Pinner. The bytes are string
 //     data the request already keeps on the heap, so passing them makes
 //     nothing new escape.
-//   - cg_evaluate builds the corsgate_view on the C stack, calls
+//   - Each builds the corsgate_view on the C stack, calls
 //     corsgate_evaluate_view and writes a compact decision into the
-//     caller's stack variable. `#cgo noescape` tells the compiler C keeps
-//     no pointer to it, so it stays on the stack (without the annotation,
-//     any pointer handed to C escapes and costs an allocation per call);
-//     `#cgo nocallback` says C never calls back into Go.
+//     caller's variable (Evaluate's stack, or the Handler's pooled
+//     per-request state, which holds no Go pointers). `#cgo noescape`
+//     tells the compiler C keeps no pointer to it, so a stack variable
+//     stays on the stack (without the annotation, any pointer handed to C
+//     escapes and costs an allocation per call); `#cgo nocallback` says C
+//     never calls back into Go.
 //   - The decision's values borrow from the request or from the policy. C
 //     says which request field (and where in it) a value came from, so Go
 //     can slice its own string instead of copying bytes; a value from the
