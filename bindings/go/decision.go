@@ -4,6 +4,7 @@ package corsgate
 
 import (
 	"fmt"
+	"math/bits"
 	"net/http"
 )
 
@@ -64,6 +65,31 @@ type Decision struct {
 	// an http.Header as is (cached for the policy, or the request's own
 	// slice), or nil when Apply has to make one.
 	values [MaxHeaders][]string
+	// borrowed has bit i set when headers[i].Value and values[i] point
+	// into the request, the only entries a recycled Decision must drop.
+	borrowed uint16
+}
+
+// copyFrom makes d a copy of src, touching only the headers src uses.
+func (d *Decision) copyFrom(src *Decision) {
+	n := src.n
+	d.Kind, d.Allowed, d.Reason, d.Status, d.n = src.Kind, src.Allowed, src.Reason, src.Status, n
+	copy(d.headers[:n], src.headers[:n])
+	copy(d.values[:n], src.values[:n])
+	d.borrowed = src.borrowed
+}
+
+// forget drops what d borrows from its request, so that a recycled
+// Decision keeps no request memory alive; the next evaluation overwrites
+// the rest.
+func (d *Decision) forget() {
+	for b := d.borrowed; b != 0; b &= b - 1 {
+		i := bits.TrailingZeros16(b)
+		d.headers[i].Value = ""
+		d.values[i] = nil
+	}
+	d.borrowed = 0
+	d.n = 0
 }
 
 // Headers are the CORS response headers to add, in order. The slice
@@ -102,6 +128,16 @@ func (d *Decision) Apply(h http.Header) {
 		}
 		h[name] = v
 	}
+}
+
+// applyTo is Apply, without the Vary lookup when h is empty (a preflight
+// answer, or an application that set no header).
+func (d *Decision) applyTo(h http.Header) {
+	if len(h) == 0 {
+		d.applyFresh(h)
+		return
+	}
+	d.Apply(h)
 }
 
 // applyFresh is Apply for a header map known to be empty.

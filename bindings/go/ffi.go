@@ -4,20 +4,23 @@ package corsgate
 
 // Every call into the native library goes through this file.
 //
-// The request path is one cgo call, cg_evaluate, and it allocates nothing
-// on the Go side:
+// The request path is one cgo call, cg_evaluate for an OPTIONS request or
+// cg_evaluate_simple (6 arguments instead of 25) for any other, and it
+// allocates nothing on the Go side:
 //
 //   - Go hands C only pointers to bytes (the method and the header values),
 //     each as its own argument, never a Go struct holding pointers, so the
 //     cgo pointer rules hold without runtime.Pinner. The bytes are string
 //     data the request already keeps on the heap, so passing them makes
 //     nothing new escape.
-//   - cg_evaluate builds the corsgate_view on the C stack, calls
+//   - Each builds the corsgate_view on the C stack, calls
 //     corsgate_evaluate_view and writes a compact decision into the
-//     caller's stack variable. `#cgo noescape` tells the compiler C keeps
-//     no pointer to it, so it stays on the stack (without the annotation,
-//     any pointer handed to C escapes and costs an allocation per call);
-//     `#cgo nocallback` says C never calls back into Go.
+//     caller's variable (Evaluate's stack, or the Handler's pooled
+//     per-request state, which holds no Go pointers). `#cgo noescape`
+//     tells the compiler C keeps no pointer to it, so a stack variable
+//     stays on the stack (without the annotation, any pointer handed to C
+//     escapes and costs an allocation per call); `#cgo nocallback` says C
+//     never calls back into Go.
 //   - The decision's values borrow from the request or from the policy. C
 //     says which request field (and where in it) a value came from, so Go
 //     can slice its own string instead of copying bytes; a value from the
@@ -27,6 +30,8 @@ package corsgate
 /*
 #cgo noescape cg_evaluate
 #cgo nocallback cg_evaluate
+#cgo noescape cg_evaluate_simple
+#cgo nocallback cg_evaluate_simple
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
@@ -65,30 +70,33 @@ enum {
 	CG_NAME_OTHER = 255,
 };
 
-static const char *const cg_names[] = {
-	"Vary",
-	"Access-Control-Allow-Origin",
-	"Access-Control-Allow-Credentials",
-	"Access-Control-Allow-Methods",
-	"Access-Control-Allow-Headers",
-	"Access-Control-Max-Age",
-	"Access-Control-Allow-Private-Network",
-	"Access-Control-Expose-Headers",
-};
+// The engine's names are short constants; comparing them with a constant
+// length lets the compiler inline the comparison (a libc memcmp call per
+// header was a visible share of a request).
+#define CG_IS(name, lit) (memcmp((name).ptr, (lit), sizeof(lit) - 1) == 0)
 
 static inline uint8_t cg_name_id(corsgate_slice name) {
-	uint8_t id;
 	switch (name.len) {
-	case 4: id = CG_NAME_VARY; break;
-	case 27: id = CG_NAME_ALLOW_ORIGIN; break;
-	case 32: id = CG_NAME_ALLOW_CREDENTIALS; break;
-	case 28: id = name.ptr[21] == 'M' ? CG_NAME_ALLOW_METHODS : CG_NAME_ALLOW_HEADERS; break;
-	case 22: id = CG_NAME_MAX_AGE; break;
-	case 36: id = CG_NAME_ALLOW_PRIVATE_NETWORK; break;
-	case 29: id = CG_NAME_EXPOSE_HEADERS; break;
-	default: return CG_NAME_OTHER;
+	case 4:
+		return CG_IS(name, "Vary") ? CG_NAME_VARY : CG_NAME_OTHER;
+	case 27:
+		return CG_IS(name, "Access-Control-Allow-Origin") ? CG_NAME_ALLOW_ORIGIN : CG_NAME_OTHER;
+	case 32:
+		return CG_IS(name, "Access-Control-Allow-Credentials") ? CG_NAME_ALLOW_CREDENTIALS : CG_NAME_OTHER;
+	case 28:
+		if (CG_IS(name, "Access-Control-Allow-Methods")) {
+			return CG_NAME_ALLOW_METHODS;
+		}
+		return CG_IS(name, "Access-Control-Allow-Headers") ? CG_NAME_ALLOW_HEADERS : CG_NAME_OTHER;
+	case 22:
+		return CG_IS(name, "Access-Control-Max-Age") ? CG_NAME_MAX_AGE : CG_NAME_OTHER;
+	case 36:
+		return CG_IS(name, "Access-Control-Allow-Private-Network") ? CG_NAME_ALLOW_PRIVATE_NETWORK : CG_NAME_OTHER;
+	case 29:
+		return CG_IS(name, "Access-Control-Expose-Headers") ? CG_NAME_EXPOSE_HEADERS : CG_NAME_OTHER;
+	default:
+		return CG_NAME_OTHER;
 	}
-	return memcmp(name.ptr, cg_names[id], name.len) == 0 ? id : CG_NAME_OTHER;
 }
 
 // Addresses are integers here, not pointers: Go never scans them, so the
@@ -130,27 +138,12 @@ static inline corsgate_field cg_field(uint8_t state, const uint8_t *p, size_t n)
 	return f;
 }
 
-// The policy travels as an integer: cgo checks every argument whose type
-// may hold Go pointers at run time, and an opaque struct pointer is one.
-static void cg_evaluate(cg_result *out, uintptr_t policy,
-		const uint8_t *method, size_t method_len,
-		uint8_t origin_state, const uint8_t *origin, size_t origin_len,
-		uint8_t acrm_state, const uint8_t *acrm, size_t acrm_len,
-		uint8_t acrpn_state, const uint8_t *acrpn, size_t acrpn_len,
-		const uint8_t *l0, size_t n0, const uint8_t *l1, size_t n1,
-		const uint8_t *l2, size_t n2, const uint8_t *l3, size_t n3,
-		const uint8_t *l4, size_t n4, size_t line_count) {
-	corsgate_slice lines[CG_ACRH_LINES] = {{l0, n0}, {l1, n1}, {l2, n2}, {l3, n3}, {l4, n4}};
-	corsgate_view view;
+// cg_run calls the engine on view and writes the compact decision into
+// out; lines/line_count are the ACRH lines view points at.
+static inline void cg_run(cg_result *out, uintptr_t policy, const corsgate_view *view,
+		const corsgate_slice *lines, size_t line_count) {
 	corsgate_decision d;
-	view.method.ptr = method;
-	view.method.len = method_len;
-	view.origin = cg_field(origin_state, origin, origin_len);
-	view.request_method = cg_field(acrm_state, acrm, acrm_len);
-	view.request_private_network = cg_field(acrpn_state, acrpn, acrpn_len);
-	view.request_headers = lines;
-	view.request_headers_count = line_count < CG_ACRH_LINES ? line_count : CG_ACRH_LINES;
-	out->rc = corsgate_evaluate_view((const corsgate_policy *)policy, &view, &d);
+	out->rc = corsgate_evaluate_view((const corsgate_policy *)policy, view, &d);
 	out->count = 0;
 	out->status = 0;
 	out->kind = out->allowed = out->reason = 0;
@@ -175,27 +168,66 @@ static void cg_evaluate(cg_result *out, uintptr_t policy,
 		if (h->value.len == 0) {
 			continue;
 		}
-		if (cg_within(&view.origin.value, &h->value, &o->off)) {
+		if (cg_within(&view->origin.value, &h->value, &o->off)) {
 			o->src = CG_SRC_ORIGIN;
-		} else if (cg_within(&view.request_method.value, &h->value, &o->off)) {
+		} else if (cg_within(&view->request_method.value, &h->value, &o->off)) {
 			o->src = CG_SRC_ACRM;
-		} else if (cg_within(&view.request_private_network.value, &h->value, &o->off)) {
+		} else if (cg_within(&view->request_private_network.value, &h->value, &o->off)) {
 			o->src = CG_SRC_ACRPN;
-		} else if (cg_within(&view.method, &h->value, &o->off)) {
+		} else if (cg_within(&view->method, &h->value, &o->off)) {
 			o->src = CG_SRC_METHOD;
 		} else {
 			uint8_t k;
-			for (k = 0; k < view.request_headers_count; k++) {
+			for (k = 0; k < line_count; k++) {
 				if (cg_within(&lines[k], &h->value, &o->off)) {
 					o->src = (uint8_t)(CG_SRC_ACRH + k);
 					break;
 				}
 			}
-			if (k == view.request_headers_count) {
+			if (k == line_count) {
 				o->addr = (uintptr_t)h->value.ptr;
 			}
 		}
 	}
+}
+
+// The policy travels as an integer: cgo checks every argument whose type
+// may hold Go pointers at run time, and an opaque struct pointer is one.
+static void cg_evaluate(cg_result *out, uintptr_t policy,
+		const uint8_t *method, size_t method_len,
+		uint8_t origin_state, const uint8_t *origin, size_t origin_len,
+		uint8_t acrm_state, const uint8_t *acrm, size_t acrm_len,
+		uint8_t acrpn_state, const uint8_t *acrpn, size_t acrpn_len,
+		const uint8_t *l0, size_t n0, const uint8_t *l1, size_t n1,
+		const uint8_t *l2, size_t n2, const uint8_t *l3, size_t n3,
+		const uint8_t *l4, size_t n4, size_t line_count) {
+	corsgate_slice lines[CG_ACRH_LINES] = {{l0, n0}, {l1, n1}, {l2, n2}, {l3, n3}, {l4, n4}};
+	corsgate_view view;
+	view.method.ptr = method;
+	view.method.len = method_len;
+	view.origin = cg_field(origin_state, origin, origin_len);
+	view.request_method = cg_field(acrm_state, acrm, acrm_len);
+	view.request_private_network = cg_field(acrpn_state, acrpn, acrpn_len);
+	view.request_headers = lines;
+	view.request_headers_count = line_count < CG_ACRH_LINES ? line_count : CG_ACRH_LINES;
+	cg_run(out, policy, &view, lines, view.request_headers_count);
+}
+
+// cg_evaluate_simple is cg_evaluate for a request that is not OPTIONS: the
+// engine reads no preflight field of those (Semantics 1), so they pass as
+// absent and the call carries 6 arguments instead of 25.
+static void cg_evaluate_simple(cg_result *out, uintptr_t policy,
+		const uint8_t *method, size_t method_len,
+		uint8_t origin_state, const uint8_t *origin, size_t origin_len) {
+	corsgate_view view;
+	view.method.ptr = method;
+	view.method.len = method_len;
+	view.origin = cg_field(origin_state, origin, origin_len);
+	view.request_method = cg_field(CORSGATE_FIELD_STATE_ABSENT, NULL, 0);
+	view.request_private_network = cg_field(CORSGATE_FIELD_STATE_ABSENT, NULL, 0);
+	view.request_headers = NULL;
+	view.request_headers_count = 0;
+	cg_run(out, policy, &view, NULL, 0);
 }
 
 // cg_bytes turns an address from cg_evaluate back into a pointer, for
@@ -501,46 +533,90 @@ func line(lines []string, k int) string {
 	return ""
 }
 
+// cgResult is cg_evaluate's output. The Handler keeps one in its pooled
+// per-request state, so a request does not clear its ~400 bytes before the
+// call; it holds no Go pointers, so C may write into it where it lies.
+type cgResult = C.cg_result
+
 // evaluate runs the engine once on the request's CORS fields and fills d.
 // Header keys are looked up in net/http's canonical form.
 func (p *Policy) evaluate(d *Decision, method string, h http.Header) {
 	origins := h["Origin"]
 	if len(origins) == 0 {
-		p.live()
-		n := p.noOrigin.n
-		d.Kind, d.Allowed, d.Reason, d.Status, d.n = p.noOrigin.Kind, false, p.noOrigin.Reason, p.noOrigin.Status, n
-		copy(d.headers[:n], p.noOrigin.headers[:n])
-		copy(d.values[:n], p.noOrigin.values[:n])
+		d.copyFrom(p.noOriginDecision())
 		return
 	}
 	p.decide(d, method, origins, h)
 }
 
+// noOriginDecision is the decision for every request without Origin,
+// shared by them all: callers only read it.
+func (p *Policy) noOriginDecision() *Decision {
+	p.live()
+	return &p.noOrigin
+}
+
 // decide asks the engine: one cgo call.
 func (p *Policy) decide(d *Decision, method string, origins []string, h http.Header) {
-	hd := p.live()
-	var acrms, acrpns, lines []string
+	var r cgResult
+	p.decideInto(d, &r, method, origins, h)
+}
+
+// fields are the request values a decision's headers may borrow.
+type fields struct {
+	method, origin, acrm, acrpn string
+	// The header lines as the request holds them: a value that is a whole
+	// one-line field reuses its slice.
+	origins, acrms, acrpns, lines []string
+}
+
+// decideInto is decide with the caller's scratch space for C's answer.
+func (p *Policy) decideInto(d *Decision, r *cgResult, method string, origins []string, h http.Header) {
+	hd := C.uintptr_t(uintptr(unsafe.Pointer(p.live())))
 	if method == "OPTIONS" {
-		// Only a preflight reads these (Semantics 1: a preflight is an
-		// OPTIONS request); the engine ignores them otherwise.
-		acrms = h["Access-Control-Request-Method"]
-		acrpns = h["Access-Control-Request-Private-Network"]
-		lines = h["Access-Control-Request-Headers"]
+		p.preflightInto(d, r, hd, method, origins, h)
+		return
 	}
+	// Only a preflight reads the preflight fields (Semantics 1: a
+	// preflight is an OPTIONS request), so the short call leaves them out.
 	os, origin := fieldOf(origins)
-	ms, acrm := fieldOf(acrms)
-	ps, acrpn := fieldOf(acrpns)
+	C.cg_evaluate_simple(r, hd, bytesOf(method), C.size_t(len(method)),
+		os, bytesOf(origin), C.size_t(len(origin)))
+	runtime.KeepAlive(p)
+	p.decode(d, r, &fields{method: method, origin: origin, origins: origins})
+}
+
+// preflightInto is decideInto for an OPTIONS request, kept apart so that
+// the other requests' path stays small.
+func (p *Policy) preflightInto(d *Decision, r *cgResult, hd C.uintptr_t, method string, origins []string, h http.Header) {
+	f := fields{
+		method:  method,
+		origins: origins,
+		acrms:   h["Access-Control-Request-Method"],
+		acrpns:  h["Access-Control-Request-Private-Network"],
+		lines:   h["Access-Control-Request-Headers"],
+	}
+	var os, ms, ps C.uint8_t
+	os, f.origin = fieldOf(origins)
+	ms, f.acrm = fieldOf(f.acrms)
+	ps, f.acrpn = fieldOf(f.acrpns)
+	lines := f.lines
 	l0, l1, l2, l3, l4 := line(lines, 0), line(lines, 1), line(lines, 2), line(lines, 3), line(lines, 4)
-	var r C.cg_result
-	C.cg_evaluate(&r, C.uintptr_t(uintptr(unsafe.Pointer(hd))),
+	C.cg_evaluate(r, hd,
 		bytesOf(method), C.size_t(len(method)),
-		os, bytesOf(origin), C.size_t(len(origin)),
-		ms, bytesOf(acrm), C.size_t(len(acrm)),
-		ps, bytesOf(acrpn), C.size_t(len(acrpn)),
+		os, bytesOf(f.origin), C.size_t(len(f.origin)),
+		ms, bytesOf(f.acrm), C.size_t(len(f.acrm)),
+		ps, bytesOf(f.acrpn), C.size_t(len(f.acrpn)),
 		bytesOf(l0), C.size_t(len(l0)), bytesOf(l1), C.size_t(len(l1)),
 		bytesOf(l2), C.size_t(len(l2)), bytesOf(l3), C.size_t(len(l3)),
 		bytesOf(l4), C.size_t(len(l4)), C.size_t(len(lines)))
 	runtime.KeepAlive(p)
+	p.decode(d, r, &f)
+}
+
+// decode turns C's answer into d: names and policy values from the
+// policy's cache, request values sliced from f.
+func (p *Policy) decode(d *Decision, r *cgResult, f *fields) {
 	if r.rc != C.CORSGATE_RESULT_OK {
 		// Every input a Go request can hold is valid for the view form, so
 		// this is a bug in corsgate, not a property of the request.
@@ -551,6 +627,7 @@ func (p *Policy) decide(d *Decision, method string, origins []string, h http.Hea
 	d.Reason = Reason(r.reason)
 	d.Status = int(r.status)
 	d.n = uint8(r.count)
+	d.borrowed = 0
 	for i := 0; i < int(r.count); i++ {
 		ch := &r.headers[i]
 		out := &d.headers[i]
@@ -569,24 +646,25 @@ func (p *Policy) decide(d *Decision, method string, origins []string, h http.Hea
 			d.values[i] = v.vals
 			continue
 		case srcOrigin:
-			field, whole = origin, origins
+			field, whole = f.origin, f.origins
 		case srcACRM:
-			field, whole = acrm, acrms
+			field, whole = f.acrm, f.acrms
 		case srcACRPN:
-			field, whole = acrpn, acrpns
+			field, whole = f.acrpn, f.acrpns
 		case srcMethod:
-			field = method
+			field = f.method
 		default:
 			k := int(ch.src) - srcACRH
-			field = line(lines, k)
-			if len(lines) == 1 {
-				whole = lines
+			field = line(f.lines, k)
+			if len(f.lines) == 1 {
+				whole = f.lines
 			}
 		}
 		if off > len(field) || n > len(field)-off {
 			panic("corsgate: a decision value lies outside its request field")
 		}
 		out.Value = field[off : off+n]
+		d.borrowed |= 1 << i
 		if whole != nil && len(whole) == 1 && off == 0 && n == len(field) {
 			d.values[i] = whole[:1:1]
 		} else {

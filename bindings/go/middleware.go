@@ -41,14 +41,33 @@ type handler struct {
 var writerPool = sync.Pool{New: func() any { return new(corsWriter) }}
 
 func (m *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	origins := r.Header["Origin"]
+	if len(origins) == 0 {
+		// The shared no-Origin decision: no cgo call, nothing copied.
+		d := m.p.noOriginDecision()
+		if d.Status == 0 && d.n == 0 {
+			// Report-only: the response is the application's own.
+			m.next.ServeHTTP(w, r)
+			return
+		}
+		cw := writerPool.Get().(*corsWriter)
+		cw.d = d
+		m.serve(cw, w, r)
+		return
+	}
 	cw := writerPool.Get().(*corsWriter)
-	m.p.evaluate(&cw.d, r.Method, r.Header)
-	switch {
-	case cw.d.Status != 0:
-		cw.d.Apply(w.Header())
-		w.WriteHeader(cw.d.Status)
+	m.p.decideInto(&cw.own, &cw.res, r.Method, origins, r.Header)
+	cw.d = &cw.own
+	m.serve(cw, w, r)
+}
+
+func (m *handler) serve(cw *corsWriter, w http.ResponseWriter, r *http.Request) {
+	switch d := cw.d; {
+	case d.Status != 0:
+		d.applyTo(w.Header())
+		w.WriteHeader(d.Status)
 		cw.release()
-	case cw.d.n == 0:
+	case d.n == 0:
 		// Report-only, or a policy whose answer never varies: the
 		// response is the application's own.
 		cw.release()
@@ -79,16 +98,17 @@ func (m *handler) serveWrapped(cw *corsWriter, r *http.Request) {
 // without writing).
 type corsWriter struct {
 	http.ResponseWriter
-	d         Decision
+	// d is the decision being applied: own, or the policy's shared
+	// no-Origin decision, which is only read.
+	d         *Decision
+	own       Decision
+	res       cgResult // C's answer, before it becomes own
 	committed bool
 }
 
 func (cw *corsWriter) release() {
-	// Only what may point at this request's memory needs clearing; the
-	// next evaluation overwrites the rest.
-	clear(cw.d.values[:cw.d.n])
-	clear(cw.d.headers[:cw.d.n])
-	cw.d.n = 0
+	cw.own.forget()
+	cw.d = nil
 	cw.ResponseWriter = nil
 	cw.committed = false
 	writerPool.Put(cw)
@@ -100,18 +120,14 @@ func (cw *corsWriter) commit() {
 	}
 	cw.committed = true
 	h := cw.ResponseWriter.Header()
-	if len(h) == 0 {
-		// Nothing to strip and no Vary to append to: skip the map walk
-		// and the lookups.
-		cw.d.applyFresh(h)
-		return
-	}
-	for name := range h {
-		if strings.HasPrefix(name, "Access-Control-") {
-			delete(h, name)
+	if len(h) != 0 {
+		for name := range h {
+			if strings.HasPrefix(name, "Access-Control-") {
+				delete(h, name)
+			}
 		}
 	}
-	cw.d.Apply(h)
+	cw.d.applyTo(h)
 }
 
 func (cw *corsWriter) WriteHeader(code int) {

@@ -234,9 +234,11 @@ func (p *Policy) EvaluateHeader(method string, h http.Header) Decision {
 // Vary lists) to Go strings, keyed by the address the engine returned. The
 // policy is immutable, so an address always holds the same bytes, and a
 // policy has only a few such values: after the first requests every lookup
-// hits and nothing is copied or allocated. Reads are lock-free; a miss
+// hits and nothing is copied or allocated. Reads are lock-free: a lookup
+// is one load from a direct-mapped slot, then a scan of the list; a miss
 // copies under the mutex.
 type valueCache struct {
+	slots   [cacheSlots]atomic.Pointer[cachedValue]
 	entries atomic.Pointer[[]cachedValue]
 	mu      sync.Mutex
 }
@@ -252,25 +254,49 @@ type cachedValue struct {
 // values stay far below it.
 const maxCached = 128
 
-func (c *valueCache) get(addr uintptr, n int) cachedValue {
+// cacheSlots is the size of the direct-mapped front of the cache, 1<<6
+// (slotOf); a slot keeps its first value, so two values that collide
+// never evict each other, and the second is found in the list.
+const cacheSlots = 64
+
+func slotOf(addr uintptr, n int) uint64 {
+	// Fibonacci hashing: the top bits of the product mix every bit of the
+	// address, which the engine's constants share most of.
+	return (uint64(addr) + uint64(n)) * 0x9E3779B97F4A7C15 >> (64 - 6)
+}
+
+// get returns the entry for addr. Entries are never changed once
+// published (a miss publishes a new array and leaves the old one alone),
+// so a pointer to one stays valid and correct.
+func (c *valueCache) get(addr uintptr, n int) *cachedValue {
+	slot := &c.slots[slotOf(addr, n)]
+	if v := slot.Load(); v != nil && v.addr == addr && v.n == n {
+		return v
+	}
+	v := c.find(addr, n)
+	slot.CompareAndSwap(nil, v)
+	return v
+}
+
+func (c *valueCache) find(addr uintptr, n int) *cachedValue {
 	if e := c.entries.Load(); e != nil {
 		for i := range *e {
 			if v := &(*e)[i]; v.addr == addr && v.n == n {
-				return *v
+				return v
 			}
 		}
 	}
 	return c.miss(addr, n)
 }
 
-func (c *valueCache) miss(addr uintptr, n int) cachedValue {
+func (c *valueCache) miss(addr uintptr, n int) *cachedValue {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var old []cachedValue
 	if e := c.entries.Load(); e != nil {
 		old = *e
-		for _, v := range old {
-			if v.addr == addr && v.n == n {
+		for i := range old {
+			if v := &old[i]; v.addr == addr && v.n == n {
 				return v
 			}
 		}
@@ -285,6 +311,7 @@ func (c *valueCache) miss(addr uintptr, n int) cachedValue {
 		copy(next, old)
 		next = append(next, v)
 		c.entries.Store(&next)
+		return &next[len(old)]
 	}
-	return v
+	return &v
 }
