@@ -31,6 +31,7 @@ var errorKindNames = map[ErrorKind]string{
 	ErrInvalidPunycode:               "invalid_punycode",
 	ErrInvalidOrigin:                 "invalid_origin",
 	ErrCanaryAllowed:                 "canary_allowed",
+	ErrOriginTooLong:                 "origin_too_long",
 	ErrInvalidMethod:                 "invalid_method",
 	ErrForbiddenMethod:               "forbidden_method",
 	ErrInvalidHeaderName:             "invalid_header_name",

@@ -313,6 +313,7 @@ const (
 	ErrInvalidPunycode               ErrorKind = C.CORSGATE_ERROR_KIND_INVALID_PUNYCODE
 	ErrInvalidOrigin                 ErrorKind = C.CORSGATE_ERROR_KIND_INVALID_ORIGIN
 	ErrCanaryAllowed                 ErrorKind = C.CORSGATE_ERROR_KIND_CANARY_ALLOWED
+	ErrOriginTooLong                 ErrorKind = C.CORSGATE_ERROR_KIND_ORIGIN_TOO_LONG
 	ErrInvalidMethod                 ErrorKind = C.CORSGATE_ERROR_KIND_INVALID_METHOD
 	ErrForbiddenMethod               ErrorKind = C.CORSGATE_ERROR_KIND_FORBIDDEN_METHOD
 	ErrInvalidHeaderName             ErrorKind = C.CORSGATE_ERROR_KIND_INVALID_HEADER_NAME
