@@ -2,9 +2,10 @@
 
 use corsgate::{DeniedPreflight, Mode, PolicyBuilder};
 
-use crate::boundary::{corsgate_result, guard, guard_or, Outcome};
+use crate::boundary::{guard, guard_or};
 use crate::errors::corsgate_errors;
 use crate::policy::{corsgate_policy, finish_build};
+use crate::result::{corsgate_result, Outcome};
 use crate::slice::{handle_shaped, input_str, optional_out, required_out};
 
 /// Collects a policy's settings. Opaque; created by `corsgate_builder_new`,

@@ -5,7 +5,8 @@ use core::ptr::addr_of;
 
 use corsgate::{Kind, Reason};
 
-use crate::boundary::{corsgate_result, guard, guard_or};
+use crate::boundary::{guard, guard_or};
+use crate::result::corsgate_result;
 use crate::slice::{corsgate_header, corsgate_slice, required, required_out};
 
 /// The most headers a decision carries (`corsgate_decision.headers`).

@@ -4,7 +4,8 @@ use core::ptr::NonNull;
 
 use corsgate::{BuildErrors, ErrorKind};
 
-use crate::boundary::{corsgate_result, guard, guard_or};
+use crate::boundary::{guard, guard_or};
+use crate::result::corsgate_result;
 use crate::slice::{corsgate_slice, handle_shaped, required, required_out};
 
 /// Why a policy was refused, as in the core's `ErrorKind`. The numbers are

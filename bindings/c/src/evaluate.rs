@@ -4,9 +4,10 @@ use core::ptr::{self, addr_of, NonNull};
 
 use corsgate::{DecisionSink, Field, Header, Kind, Reason, RequestView};
 
-use crate::boundary::{corsgate_result, guard};
+use crate::boundary::guard;
 use crate::decision::{corsgate_decision, CORSGATE_MAX_HEADERS};
 use crate::policy::{corsgate_policy, policy_ref};
+use crate::result::corsgate_result;
 use crate::slice::{
     corsgate_header, corsgate_slice, input_array, input_bytes, required, required_out,
 };

@@ -35,6 +35,7 @@ mod decision;
 mod errors;
 mod evaluate;
 mod policy;
+mod result;
 mod slice;
 #[cfg(feature = "test-panic")]
 mod testing;
@@ -42,12 +43,13 @@ mod testing;
 mod tests;
 mod version;
 
-pub use boundary::{corsgate_result, corsgate_result_str};
+pub use boundary::corsgate_result_str;
 pub use builder::*;
 pub use decision::*;
 pub use errors::*;
 pub use evaluate::*;
 pub use policy::*;
+pub use result::corsgate_result;
 pub use slice::{corsgate_header, corsgate_slice};
 #[cfg(feature = "test-panic")]
 pub use testing::*;

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use corsgate::Policy;
 
-use crate::boundary::{corsgate_result, guard, guard_or};
+use crate::boundary::{guard, guard_or};
 use crate::errors::{self, corsgate_errors};
+use crate::result::corsgate_result;
 use crate::slice::{handle_shaped, input_bytes, optional_out, required, required_out};
 
 /// A validated, compiled, immutable policy. Opaque and reference-counted:

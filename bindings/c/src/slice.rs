@@ -3,7 +3,7 @@
 
 use core::ptr::NonNull;
 
-use crate::boundary::corsgate_result;
+use crate::result::corsgate_result;
 
 /// A borrowed run of bytes: `len` bytes starting at `ptr`, never
 /// NUL-terminated. `{NULL, 0}` is a valid empty slice; `{NULL, n > 0}` is

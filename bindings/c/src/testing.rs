@@ -1,6 +1,7 @@
 //! Test-only exports (feature `test-panic`), never in release artifacts.
 
-use crate::boundary::{corsgate_result, guard};
+use crate::boundary::guard;
+use crate::result::corsgate_result;
 
 /// Panics inside the panic boundary, which must turn it into
 /// `CORSGATE_RESULT_PANIC`. Exists only with the `test-panic` feature.
