@@ -23,14 +23,7 @@ import signal
 import subprocess
 
 # on sys.path through conftest.py
-from corsgate_testlib import (
-    TempDir,
-    free_port,
-    raw,
-    request,
-    stop_process,
-    wait_listening,
-)
+import corsgate_testlib as hostlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
@@ -76,7 +69,7 @@ http {{
 """
 
 
-class Prefix(TempDir):
+class Prefix(hostlib.TempDir):
     """A private nginx prefix directory."""
 
     def __init__(self):
@@ -112,7 +105,7 @@ class Nginx:
     ):
         self.binary = binary or NGINX
         self.prefix = prefix or Prefix()
-        self.port = free_port()
+        self.port = hostlib.free_port()
         body = http_body.replace("@PORT@", str(self.port)).replace(
             "@PREFIX@", self.prefix.path
         )
@@ -131,7 +124,7 @@ class Nginx:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        if wait_listening(self.proc, self.port, 10):
+        if hostlib.wait_listening(self.proc, self.port, 10):
             return self
         self.stop()
         raise RuntimeError(f"nginx did not start:\n{self.error_log()}")
@@ -143,7 +136,7 @@ class Nginx:
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
             return
-        stop_process(self.proc, signal.SIGQUIT)
+        hostlib.stop_process(self.proc, signal.SIGQUIT)
 
     def reload(self):
         self.proc.send_signal(signal.SIGHUP)
@@ -160,7 +153,7 @@ class Nginx:
     def request(self, method, path, headers=(), body=b"", host=True):
         """Sends one HTTP/1.1 request (headers exactly as given, in order,
         repeated names allowed) and returns a Response."""
-        return request(self.port, method, path, headers, body, host)
+        return hostlib.request(self.port, method, path, headers, body, host)
 
     def raw(self, data):
-        return raw(self.port, data)
+        return hostlib.raw(self.port, data)

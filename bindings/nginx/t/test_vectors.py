@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from corsgate_testlib import policy_path_name, replay_vectors, load_vectors
+from corsgate_testlib import load_vectors, policy_path_name, replay_vectors
 from harness import Nginx, Prefix
 
 # Guards against a renamed or truncated vector file silently shrinking the
