@@ -424,6 +424,65 @@ def await_generation(server, gen, master, seconds, live_only=False):
 # --- benches: keep-alive requests, cachegrind, wrk --------------------------
 
 
+def bench_policy(origins):
+    """The host benches' policy TOML: `origins` with credentials, PUT and
+    DELETE, three request headers, one exposed header, max-age 600."""
+    return (
+        "origins = [" + ", ".join(f'"{o}"' for o in origins) + "]\n"
+        'methods = ["PUT", "DELETE"]\n'
+        'request_headers = ["authorization", "content-type", "x-request-id"]\n'
+        'expose_headers = ["x-request-id"]\n'
+        "credentials = true\n"
+        "max_age = 600\n"
+    )
+
+
+def chrome_requests(origin):
+    """Chrome 124's own actual request and preflight from `origin` (as in
+    benches/support/corpus.rs and the performance research note), as
+    {kind: (method, headers)}: a host walks every request header, so a
+    realistic set matters."""
+    common = [
+        ("Connection", "keep-alive"),
+        ("Accept", "application/json, text/plain, */*"),
+        (
+            "User-Agent",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+            "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+        ),
+        ("Sec-Fetch-Site", "same-site"),
+        ("Sec-Fetch-Mode", "cors"),
+        ("Sec-Fetch-Dest", "empty"),
+        ("Referer", f"{origin}/"),
+        ("Accept-Encoding", "gzip, deflate, br, zstd"),
+        ("Accept-Language", "en-US,en;q=0.9"),
+    ]
+    return {
+        "actual": (
+            "GET",
+            [
+                ("sec-ch-ua", '"Chromium";v="124", "Google Chrome";v="124"'),
+                ("sec-ch-ua-mobile", "?0"),
+                ("sec-ch-ua-platform", '"Windows"'),
+                ("Origin", origin),
+            ]
+            + common,
+        ),
+        "preflight": (
+            "OPTIONS",
+            [
+                ("Access-Control-Request-Method", "PUT"),
+                (
+                    "Access-Control-Request-Headers",
+                    "authorization,content-type,x-request-id",
+                ),
+                ("Origin", origin),
+            ]
+            + common,
+        ),
+    }
+
+
 def raw_request(method, headers, host="bench.local"):
     """One keep-alive HTTP/1.1 request for / with `headers`, as bytes."""
     lines = [f"{method} / HTTP/1.1", f"Host: {host}"] + [
@@ -466,6 +525,29 @@ def check_allowed(head, kind, origin, fold_case=False):
         raise RuntimeError(f"{kind}: no CORS answer:\n{text}")
 
 
+def start_bench_server(args, port, seconds, what, logs, **popen):
+    """Starts `args` and waits (up to `seconds`, valgrind is slow) until it
+    listens on `port`; raises, naming `what` and where its `logs` are, when
+    it exited or did not start."""
+    proc = subprocess.Popen(args, **popen)
+    if not wait_listening(proc, port, seconds, poll=0.1, connect_timeout=0.5):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited; see {logs}")
+        raise RuntimeError(f"{what} did not start")
+    return proc
+
+
+def send_kind(port, kind, request, count, timeout, origin=None, fold_case=False):
+    """`count` copies of `request` ((method, headers)) on one keep-alive
+    connection; with `origin`, checks the last answer admits it (see
+    check_allowed). Returns the last response head."""
+    method, headers = request
+    head = send_keepalive(port, raw_request(method, headers), count, timeout)
+    if origin is not None:
+        check_allowed(head, kind, origin, fold_case)
+    return head
+
+
 def cachegrind(out):
     """The command prefix that counts a process's instructions into `out`."""
     return [
@@ -474,6 +556,18 @@ def cachegrind(out):
         "--cache-sim=no",
         f"--cachegrind-out-file={out}",
     ]
+
+
+def count_instructions(out, start, work):
+    """The instructions a server spends from start to stop: `start(wrapper)`
+    starts it under cachegrind (writing `out`) and returns an object with
+    stop(); `work()` runs while it is up."""
+    srv = start(cachegrind(out))
+    try:
+        work()
+    finally:
+        srv.stop()
+    return cachegrind_total(out)
 
 
 def cachegrind_total(out):
