@@ -42,18 +42,29 @@ stdout and progress on stderr.
 
 import argparse
 import os
-import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "hosts"))
+
+from corsgate_testlib import (  # noqa: E402 (found through the path above)
+    bench_policy,
+    count_instructions,
+    chrome_requests,
+    send_kind,
+    start_bench_server,
+    stop_process,
+    wrk_rps,
+)
+from corsgate_testlib import free_port_pair as free_port  # noqa: E402
+from corsgate_testlib import wrk as run_wrk  # noqa: E402
+
 MODULE_DIR = os.environ.get("CORSGATE_HAPROXY") or os.path.join(
     REPO, "target", "haproxy"
 )
@@ -68,60 +79,13 @@ WILDCARD_RE = r"^https://[a-z0-9-]+(\.[a-z0-9-]+)*\.example\.org$"
 ALLOW_HEADERS = "authorization, content-type, x-request-id"
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 
-# Chrome 124's own header set, as in scripts/bench/nginx.py and the
-# benches' corpus.
-CHROME_COMMON = [
-    ("Connection", "keep-alive"),
-    ("Accept", "application/json, text/plain, */*"),
-    (
-        "User-Agent",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-        "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
-    ),
-    ("Sec-Fetch-Site", "same-site"),
-    ("Sec-Fetch-Mode", "cors"),
-    ("Sec-Fetch-Dest", "empty"),
-    ("Referer", "https://app500.example.com/"),
-    ("Accept-Encoding", "gzip, deflate, br, zstd"),
-    ("Accept-Language", "en-US,en;q=0.9"),
-]
-REQUESTS = {
-    "actual": (
-        "GET",
-        [
-            ("sec-ch-ua", '"Chromium";v="124", "Google Chrome";v="124"'),
-            ("sec-ch-ua-mobile", "?0"),
-            ("sec-ch-ua-platform", '"Windows"'),
-            ("Origin", ALLOWED),
-        ]
-        + CHROME_COMMON,
-    ),
-    "preflight": (
-        "OPTIONS",
-        [
-            ("Access-Control-Request-Method", "PUT"),
-            (
-                "Access-Control-Request-Headers",
-                "authorization,content-type,x-request-id",
-            ),
-            ("Origin", ALLOWED),
-        ]
-        + CHROME_COMMON,
-    ),
-}
+REQUESTS = chrome_requests(ALLOWED)
 
 RETURN = "http-request return status 200 content-type text/plain string ok"
 
 
 def policy_toml():
-    return (
-        "origins = [" + ", ".join(f'"{o}"' for o in ORIGINS + [WILDCARD]) + "]\n"
-        'methods = ["PUT", "DELETE"]\n'
-        'request_headers = ["authorization", "content-type", "x-request-id"]\n'
-        'expose_headers = ["x-request-id"]\n'
-        "credentials = true\n"
-        "max_age = 600\n"
-    )
+    return bench_policy(ORIGINS + [WILDCARD])
 
 
 def config(variant, port, tmp, peer):
@@ -234,145 +198,48 @@ class Server:
         with open(self.conf, "w", encoding="utf-8") as f:
             f.write(config(variant, port, tmp, peer))
         self.log = open(self.conf + ".log", "wb")
-        self.proc = subprocess.Popen(
+        self.proc = start_bench_server(
             list(wrapper) + [HAPROXY, "-db", "-f", self.conf],
+            port,
+            120,
+            f"haproxy {variant}",
+            f"{self.conf}.log",
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"haproxy {variant} exited; see {self.conf}.log")
-                time.sleep(0.1)
-        raise RuntimeError(f"haproxy {variant} did not start")
 
     def stop(self):
         # SIGUSR1 is HAProxy's soft stop: it exits normally, so cachegrind
         # writes its output; repeated in case a loaded machine delays it.
-        for _ in range(6):
-            self.proc.send_signal(signal.SIGUSR1)
-            try:
-                self.proc.wait(timeout=20)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-        else:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        stop_process(self.proc, signal.SIGUSR1, tries=6, timeout=20)
         self.log.close()
 
 
-def raw_request(kind):
-    method, headers = REQUESTS[kind]
-    lines = [f"{method} / HTTP/1.1", "Host: bench.local"] + [
-        f"{n}: {v}" for n, v in headers
-    ]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
 def send(port, kind, count, check):
-    """`count` requests on one keep-alive connection; returns the last
-    response head."""
-    req = raw_request(kind)
-    head = b""
-    with socket.create_connection(("127.0.0.1", port), timeout=600) as s:
-        buf = b""
-        for _ in range(count):
-            s.sendall(req)
-            while b"\r\n\r\n" not in buf:
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise RuntimeError("connection closed")
-                buf += chunk
-            head, _, buf = buf.partition(b"\r\n\r\n")
-            m = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
-            need = int(m.group(1)) if m else 0
-            while len(buf) < need:
-                buf += s.recv(65536)
-            buf = buf[need:]
-    if check:
-        text = head.decode("latin-1").lower()
-        if f"access-control-allow-origin: {ALLOWED}" not in text:
-            raise RuntimeError(f"{kind}: no CORS answer:\n{text}")
-    return head
+    """Sends `kind` `count` times on one keep-alive connection, checking
+    the last answer admits ALLOWED if `check` (HAProxy writes lower-case
+    names); returns the last response head."""
+    origin = ALLOWED if check else None
+    return send_kind(port, kind, REQUESTS[kind], count, 600, origin, fold_case=True)
 
 
 def instructions(variant, kind, count, tmp, peer, port):
+    # the file name without the quote of A'
     out = os.path.join(tmp, f"cg-{variant}-{kind}-{count}.out".replace("'", "p"))
-    srv = Server(
-        variant,
-        port,
-        tmp,
-        peer,
-        wrapper=[
-            "valgrind",
-            "--tool=cachegrind",
-            "--cache-sim=no",
-            f"--cachegrind-out-file={out}",
-        ],
+    return count_instructions(
+        out,
+        lambda wrapper: Server(variant, port, tmp, peer, wrapper=wrapper),
+        lambda: send(port, kind, count, check=not variant.startswith("A")),
     )
-    try:
-        send(port, kind, count, check=not variant.startswith("A"))
-    finally:
-        srv.stop()
-    with open(out, encoding="ascii") as f:
-        for line in f:
-            if line.startswith("summary:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no summary in {out}")
-
-
-def lua_string(text):
-    """A Lua string literal for `text` (header values hold quotes)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def wrk(port, kind, seconds, tmp):
+    """Requests/s of one wrk run; raises when any request failed."""
     method, headers = REQUESTS[kind]
-    script = os.path.join(tmp, f"wrk-{kind}.lua")
-    with open(script, "w", encoding="ascii") as f:
-        f.write(f"wrk.method = {lua_string(method)}\n")
-        for n, v in headers:
-            f.write(f"wrk.headers[{lua_string(n)}] = {lua_string(v)}\n")
-    p = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            "-c16",
-            f"-d{seconds}s",
-            "-s",
-            script,
-            f"http://127.0.0.1:{port}/",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        check=True,
-        timeout=seconds + 60,
-    )
-    if p.stderr.strip():
-        raise RuntimeError(f"wrk {kind}: {p.stderr.decode(errors='replace')}")
-    text = p.stdout.decode()
-    if "Non-2xx" in text or "Socket errors" in text:
-        raise RuntimeError(f"wrk {kind}: failed requests:\n{text}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-
-
-def free_port():
-    """A port, and the one after it, that were free a moment ago."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        try:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", port + 1))
-            return port
-        except OSError:
-            continue
+    report = run_wrk(port, kind, method, headers, seconds, tmp)
+    if "Non-2xx" in report or "Socket errors" in report:
+        raise RuntimeError(f"wrk {kind}: failed requests:\n{report}")
+    return wrk_rps(report)
 
 
 def variants_for(kind, peer):

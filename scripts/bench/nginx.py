@@ -19,17 +19,29 @@ Prints a Markdown report on stdout.
 
 import argparse
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "hosts"))
+
+from corsgate_testlib import (  # noqa: E402 (found through the path above)
+    bench_policy,
+    count_instructions,
+    chrome_requests,
+    free_port,
+    send_kind,
+    start_bench_server,
+    stop_process,
+    wrk_p99_ms,
+    wrk_rps,
+)
+from corsgate_testlib import wrk as run_wrk  # noqa: E402
+
 MODULE = os.environ.get(
     "NGX_CORS_MODULE", os.path.join(REPO, "target", "nginx", "ngx_http_cors_module.so")
 )
@@ -40,60 +52,12 @@ ALLOWED = ORIGINS[777]
 WILDCARD = "https://*.example.org"
 WILDCARD_RE = r"~^https://[a-z0-9-]+(\.[a-z0-9-]+)*\.example\.org$"
 
-# The browsers' own header sets (Chrome 124, as in benches/support/corpus.rs
-# and the performance research note): the module walks every request
-# header, so a realistic count matters.
-CHROME_COMMON = [
-    ("Connection", "keep-alive"),
-    ("Accept", "application/json, text/plain, */*"),
-    (
-        "User-Agent",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-        "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
-    ),
-    ("Sec-Fetch-Site", "same-site"),
-    ("Sec-Fetch-Mode", "cors"),
-    ("Sec-Fetch-Dest", "empty"),
-    ("Referer", "https://app777.example.com/"),
-    ("Accept-Encoding", "gzip, deflate, br, zstd"),
-    ("Accept-Language", "en-US,en;q=0.9"),
-]
-REQUESTS = {
-    "actual": (
-        "GET",
-        [
-            ("sec-ch-ua", '"Chromium";v="124", "Google Chrome";v="124"'),
-            ("sec-ch-ua-mobile", "?0"),
-            ("sec-ch-ua-platform", '"Windows"'),
-            ("Origin", ALLOWED),
-        ]
-        + CHROME_COMMON,
-    ),
-    "preflight": (
-        "OPTIONS",
-        [
-            ("Access-Control-Request-Method", "PUT"),
-            (
-                "Access-Control-Request-Headers",
-                "authorization,content-type,x-request-id",
-            ),
-            ("Origin", ALLOWED),
-        ]
-        + CHROME_COMMON,
-    ),
-}
+REQUESTS = chrome_requests(ALLOWED)
 ALLOW_HEADERS = "authorization, content-type, x-request-id"
 
 
 def policy_toml():
-    return (
-        "origins = [" + ", ".join(f'"{o}"' for o in ORIGINS + [WILDCARD]) + "]\n"
-        'methods = ["PUT", "DELETE"]\n'
-        'request_headers = ["authorization", "content-type", "x-request-id"]\n'
-        'expose_headers = ["x-request-id"]\n'
-        "credentials = true\n"
-        "max_age = 600\n"
-    )
+    return bench_policy(ORIGINS + [WILDCARD])
 
 
 def server_a():
@@ -178,138 +142,42 @@ http {{
         with open(self.conf, "w", encoding="utf-8") as f:
             f.write(conf)
         self.port = port
-        self.proc = subprocess.Popen(
+        self.proc = start_bench_server(
             list(wrapper) + [NGINX, "-p", self.dir, "-c", self.conf],
+            port,
+            60,
+            f"nginx {variant}",
+            f"{self.dir}/logs",
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"nginx {variant} exited; see {self.dir}/logs")
-                time.sleep(0.1)
-        raise RuntimeError(f"nginx {variant} did not start")
 
     def stop(self):
         # Fast shutdown: nginx still exits normally, so cachegrind writes its
         # output. Under valgrind on a loaded machine a signal is sometimes
         # not acted upon; it is repeated a few times before giving up.
-        for _ in range(6):
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-                return
-            except subprocess.TimeoutExpired:
-                pass
-        self.proc.kill()
-        self.proc.wait(timeout=10)
-
-
-def raw_request(kind):
-    method, headers = REQUESTS[kind]
-    lines = [f"{method} / HTTP/1.1", "Host: bench.local"] + [
-        f"{n}: {v}" for n, v in headers
-    ]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+        stop_process(self.proc, signal.SIGTERM, tries=6, timeout=10)
 
 
 def send(port, kind, count, check):
-    """`count` requests on one keep-alive connection; returns the last
-    response head."""
-    req = raw_request(kind)
-    head = b""
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
-        buf = b""
-        for _ in range(count):
-            s.sendall(req)
-            while b"\r\n\r\n" not in buf:
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise RuntimeError("connection closed")
-                buf += chunk
-            head, _, buf = buf.partition(b"\r\n\r\n")
-            m = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
-            need = int(m.group(1)) if m else 0
-            while len(buf) < need:
-                buf += s.recv(65536)
-            buf = buf[need:]
-    if check:
-        text = head.decode("latin-1")
-        if f"Access-Control-Allow-Origin: {ALLOWED}" not in text:
-            raise RuntimeError(f"{kind}: no CORS answer:\n{text}")
-    return head
+    """`count` requests of `kind` on one keep-alive connection (`check`:
+    the last must admit ALLOWED); returns the last response head."""
+    return send_kind(port, kind, REQUESTS[kind], count, 60, ALLOWED if check else None)
 
 
 def instructions(variant, kind, count, tmp, port):
-    out = os.path.join(tmp, f"cg-{variant}-{kind}-{count}.out")
-    srv = Server(
-        variant,
-        port,
-        tmp,
-        wrapper=[
-            "valgrind",
-            "--tool=cachegrind",
-            "--cache-sim=no",
-            f"--cachegrind-out-file={out}",
-        ],
+    return count_instructions(
+        os.path.join(tmp, f"cg-{variant}-{kind}-{count}.out"),
+        lambda wrapper: Server(variant, port, tmp, wrapper=wrapper),
+        lambda: send(port, kind, count, check=variant != "A"),
     )
-    try:
-        send(port, kind, count, check=variant != "A")
-    finally:
-        srv.stop()
-    with open(out, encoding="ascii") as f:
-        for line in f:
-            if line.startswith("summary:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no summary in {out}")
-
-
-def lua_string(text):
-    """A Lua string literal for `text` (header values hold quotes)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def wrk(port, kind, seconds, tmp):
+    """(requests/s, p99 latency in ms) of one wrk run."""
     method, headers = REQUESTS[kind]
-    script = os.path.join(tmp, f"wrk-{kind}.lua")
-    with open(script, "w", encoding="ascii") as f:
-        f.write(f"wrk.method = {lua_string(method)}\n")
-        for n, v in headers:
-            f.write(f"wrk.headers[{lua_string(n)}] = {lua_string(v)}\n")
-    p = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            "-c16",
-            f"-d{seconds}s",
-            "--latency",
-            "-s",
-            script,
-            f"http://127.0.0.1:{port}/",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        check=True,
-        timeout=seconds + 60,
-    )
-    if p.stderr.strip():
-        # wrk reports a broken script on stderr and still runs, without it.
-        raise RuntimeError(f"wrk {kind}: {p.stderr.decode(errors='replace')}")
-    text = p.stdout.decode()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    return rps, float(p99.group(1)) * scale
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    report = run_wrk(port, kind, method, headers, seconds, tmp, latency=True)
+    return wrk_rps(report), wrk_p99_ms(report)
 
 
 def main():

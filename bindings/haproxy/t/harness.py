@@ -11,15 +11,24 @@ Environment:
                        (default: <repo>/target/haproxy, as build.sh leaves it)
 """
 
-import http.server
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import tempfile
-import threading
 import time
+
+# on sys.path through conftest.py
+import corsgate_testlib
+from corsgate_testlib import (
+    LocalServer,
+    PermissiveUpstream,
+    TempDir,
+    free_port,
+    raw,
+    request,
+    stop_process,
+    wait_listening,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
@@ -70,28 +79,11 @@ DECISION_RULE = (
 )
 
 
-def free_port():
-    """A port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Dir:
+class Dir(TempDir):
     """A private directory for one haproxy's configuration and policies."""
 
     def __init__(self):
-        self.path = tempfile.mkdtemp(prefix="haproxy-cors-")
-
-    def file(self, name, text):
-        path = os.path.join(self.path, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        return path
-
-    def remove(self):
-        shutil.rmtree(self.path, ignore_errors=True)
+        super().__init__("haproxy-cors-")
 
 
 def global_section(policies, per_thread=False, nbthread=1, extra=""):
@@ -148,16 +140,13 @@ class Haproxy:
             args.insert(1, "-W")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                if not self.master_worker or self.loads() >= 1:
-                    return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.05)
+        if wait_listening(
+            self.proc,
+            self.port,
+            15,
+            ready=lambda: not self.master_worker or self.loads() >= 1,
+        ):
+            return self
         self.stop()
         raise RuntimeError(f"haproxy did not start:\n{self.output()}")
 
@@ -167,12 +156,7 @@ class Haproxy:
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+            stop_process(self.proc, signal.SIGTERM)
         if self.proc is not None:
             self.log.close()
 
@@ -210,110 +194,35 @@ class Haproxy:
     def request(self, method, path, headers=(), body=b"", host=True):
         """Sends one HTTP/1.1 request (headers exactly as given, in order,
         repeated names allowed) and returns a Response."""
-        lines = [_bytes(method) + b" " + _bytes(path) + b" HTTP/1.1"]
-        if host:
-            lines.append(b"Host: test.local")
-        for name, value in headers:
-            lines.append(_bytes(name) + b": " + _bytes(value))
-        if body:
-            lines.append(b"Content-Length: " + str(len(body)).encode())
-        lines.append(b"Connection: close")
-        return self.raw(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        return request(self.port, method, path, headers, body, host, Response)
 
     def raw(self, data):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
-            s.sendall(data)
-            chunks = []
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        return Response(b"".join(chunks))
+        return raw(self.port, data, Response)
 
 
-def _bytes(value):
-    return value if isinstance(value, bytes) else value.encode("utf-8")
+class Response(corsgate_testlib.Response):
+    """HAProxy writes header names in lower case: cors() gives them so."""
+
+    lower_names = True
 
 
-class Response:
-    """A parsed HTTP/1.1 response (the connection was closed after it).
-    HAProxy writes header names in lower case; lookups ignore case."""
-
-    def __init__(self, data):
-        head, _, self.body = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        self.status = int(lines[0].split(" ")[1])
-        self.headers = []
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            self.headers.append((name, value.strip()))
-
-    def all(self, name):
-        return [v for n, v in self.headers if n.lower() == name.lower()]
-
-    def get(self, name):
-        values = self.all(name)
-        assert len(values) <= 1, f"{name} appears {len(values)} times: {values}"
-        return values[0] if values else None
-
-    def cors(self):
-        """The CORS headers and Vary, in order, as [lower-case name, value]."""
-        return [
-            [n.lower(), v]
-            for n, v in self.headers
-            if n.lower().startswith("access-control-") or n.lower() == "vary"
-        ]
-
-
-class _QuietServer(http.server.ThreadingHTTPServer):
-    """Connections that haproxy closes while idle are not errors."""
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-class Backend:
+class Backend(LocalServer):
     """A local application behind haproxy that answers CORS itself,
-    permissively and wrongly, and varies on Accept-Encoding (?novary: not
-    at all). It counts the requests that reach it, by method."""
+    permissively and wrongly (see PermissiveUpstream). It counts the
+    requests that reach it, by method."""
 
     def __init__(self):
         self.seen = []
         seen = self.seen
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(PermissiveUpstream):
             protocol_version = "HTTP/1.1"
+            body = b"backend\n"
 
-            def do_GET(self):
+            def record(self):
                 seen.append((self.command, self.path))
-                body = b"backend\n"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Access-Control-Allow-Origin", "*")
-                self.send_header("Access-Control-Allow-Credentials", "true")
-                self.send_header("access-control-expose-headers", "x-secret")
-                if "novary" not in self.path:
-                    self.send_header("Vary", "Accept-Encoding")
-                self.end_headers()
-                self.wfile.write(body)
 
-            do_OPTIONS = do_GET
-            do_POST = do_GET
-            do_PUT = do_GET
+            do_POST = PermissiveUpstream.do_GET
+            do_PUT = PermissiveUpstream.do_GET
 
-            def log_message(self, *args):
-                pass
-
-        self.server = _QuietServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)

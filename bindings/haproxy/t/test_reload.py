@@ -3,10 +3,9 @@ haproxy` does) with a changed policy file while requests keep flowing:
 every reload brings the new policy in, no request fails, and the old
 workers go away."""
 
-import os
-import threading
 import time
 
+from corsgate_testlib import Traffic, await_generation, generation_policy
 from harness import CORS_RULES, Dir, Haproxy, global_section
 
 RELOADS = 8
@@ -14,47 +13,7 @@ STABLE = "https://site7.example.com"
 
 
 def policy(generation):
-    origins = [f"https://site{i}.example.com" for i in range(999)]
-    origins.append(f"https://gen{generation}.example.com")
-    return "origins = [" + ", ".join(f'"{o}"' for o in origins) + "]\n"
-
-
-def workers(master):
-    kids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master and fields[0] != "Z":
-            kids.append(int(entry))
-    return kids
-
-
-class Traffic(threading.Thread):
-    """Requests in a loop until stopped; each must be a 200 that admits the
-    origin every generation of the policy lists."""
-
-    def __init__(self, haproxy):
-        super().__init__(daemon=True)
-        self.haproxy = haproxy
-        self.stop_flag = threading.Event()
-        self.count = 0
-        self.failures = []
-
-    def run(self):
-        deadline = time.monotonic() + 120
-        while not self.stop_flag.is_set() and time.monotonic() < deadline:
-            try:
-                r = self.haproxy.request("GET", "/", [("Origin", STABLE)])
-                if r.status != 200 or r.all("access-control-allow-origin") != [STABLE]:
-                    self.failures.append((r.status, r.headers))
-            except OSError as e:
-                self.failures.append(repr(e))
-            self.count += 1
+    return generation_policy(generation)
 
 
 def test_reload_with_changed_policy_under_traffic():
@@ -71,33 +30,15 @@ frontend fe
     )
     with Haproxy(config, directory=d, master_worker=True) as h:
         master = h.proc.pid
-        traffic = Traffic(h)
+        traffic = Traffic(h, STABLE, seconds=120)
         traffic.start()
         try:
             for gen in range(1, RELOADS + 1):
                 d.file("policy.toml", policy(gen))
                 h.reload()
-                fresh = f"https://gen{gen}.example.com"
-                deadline = time.monotonic() + 20
-                while True:
-                    r = h.request("GET", "/", [("Origin", fresh)])
-                    if r.get("access-control-allow-origin") == fresh:
-                        break
-                    assert (
-                        time.monotonic() < deadline
-                    ), f"reload {gen} did not take effect"
-                    time.sleep(0.02)
-                while len(workers(master)) != 1:
-                    assert time.monotonic() < deadline, "old worker did not exit"
-                    time.sleep(0.02)
-                # with the old worker gone, the old policy is gone too
-                old = h.request(
-                    "GET", "/", [("Origin", f"https://gen{gen - 1}.example.com")]
-                )
-                assert old.get("access-control-allow-origin") is None
+                await_generation(h, gen, master, seconds=20, live_only=True)
         finally:
-            traffic.stop_flag.set()
-            traffic.join(timeout=30)
+            traffic.finish()
         assert not traffic.failures, traffic.failures[:5]
         assert traffic.count > RELOADS
         print(f"\n{RELOADS} reloads, {traffic.count} requests during them, 0 failed")

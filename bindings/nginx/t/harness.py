@@ -20,10 +20,10 @@ Environment:
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import tempfile
-import time
+
+# on sys.path through conftest.py
+import corsgate_testlib as hostlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
@@ -40,13 +40,6 @@ else:
 # A compiled-in module must not be loaded again: nginx would refuse the
 # configuration ("module ... is already loaded").
 LOAD_MODULE = "" if STATIC else f"load_module {MODULE};"
-
-
-def free_port():
-    """A port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main_conf(prefix, http_body, master=False, main="", load_module=None):
@@ -76,23 +69,13 @@ http {{
 """
 
 
-class Prefix:
+class Prefix(hostlib.TempDir):
     """A private nginx prefix directory."""
 
     def __init__(self):
-        self.path = tempfile.mkdtemp(prefix="ngx-cors-")
+        super().__init__("ngx-cors-")
         for d in ("logs", "tmp", "html"):
             os.makedirs(os.path.join(self.path, d))
-
-    def file(self, name, text):
-        path = os.path.join(self.path, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        return path
-
-    def remove(self):
-        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def nginx_test(conf_path, prefix, binary=None):
@@ -122,7 +105,7 @@ class Nginx:
     ):
         self.binary = binary or NGINX
         self.prefix = prefix or Prefix()
-        self.port = free_port()
+        self.port = hostlib.free_port()
         body = http_body.replace("@PORT@", str(self.port)).replace(
             "@PREFIX@", self.prefix.path
         )
@@ -141,15 +124,8 @@ class Nginx:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.05)
+        if hostlib.wait_listening(self.proc, self.port, 10):
+            return self
         self.stop()
         raise RuntimeError(f"nginx did not start:\n{self.error_log()}")
 
@@ -160,12 +136,7 @@ class Nginx:
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.send_signal(signal.SIGQUIT)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        hostlib.stop_process(self.proc, signal.SIGQUIT)
 
     def reload(self):
         self.proc.send_signal(signal.SIGHUP)
@@ -182,56 +153,7 @@ class Nginx:
     def request(self, method, path, headers=(), body=b"", host=True):
         """Sends one HTTP/1.1 request (headers exactly as given, in order,
         repeated names allowed) and returns a Response."""
-        lines = [f"{method} {path} HTTP/1.1".encode("latin-1")]
-        if host:
-            lines.append(b"Host: test.local")
-        for name, value in headers:
-            lines.append(_bytes(name) + b": " + _bytes(value))
-        if body:
-            lines.append(b"Content-Length: " + str(len(body)).encode())
-        lines.append(b"Connection: close")
-        return self.raw(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        return hostlib.request(self.port, method, path, headers, body, host)
 
     def raw(self, data):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
-            s.sendall(data)
-            chunks = []
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        return Response(b"".join(chunks))
-
-
-def _bytes(value):
-    return value if isinstance(value, bytes) else value.encode("utf-8")
-
-
-class Response:
-    """A parsed HTTP/1.1 response (the connection was closed after it)."""
-
-    def __init__(self, data):
-        head, _, self.body = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        self.status = int(lines[0].split(" ")[1])
-        self.headers = []
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            self.headers.append((name, value.strip()))
-
-    def all(self, name):
-        return [v for n, v in self.headers if n.lower() == name.lower()]
-
-    def get(self, name):
-        values = self.all(name)
-        assert len(values) <= 1, f"{name} appears {len(values)} times: {values}"
-        return values[0] if values else None
-
-    def cors(self):
-        """The CORS headers and Vary, in order, as [name, value] pairs."""
-        return [
-            [n, v]
-            for n, v in self.headers
-            if n.lower().startswith("access-control-") or n.lower() == "vary"
-        ]
+        return hostlib.raw(self.port, data)

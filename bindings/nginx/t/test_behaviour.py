@@ -5,11 +5,10 @@ and the log variables."""
 
 import http.server
 import os
-import re
-import threading
 
 import pytest
 
+from corsgate_testlib import LocalServer, PermissiveUpstream
 from harness import Nginx, Prefix
 
 APP = "https://app.example.com"
@@ -17,42 +16,12 @@ OTHER = "https://other.example.net"
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 
 
-class Upstream(http.server.BaseHTTPRequestHandler):
-    """An application that answers CORS itself, permissively and wrongly,
-    and varies on Accept-Encoding (or on whatever ?vary= says; ?novary: not
-    at all). ?fill=N adds N headers X-Fill-0 ... X-Fill-<N-1>."""
-
-    def do_GET(self):
-        body = b"upstream\n"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Allow-Credentials", "true")
-        self.send_header("access-control-expose-headers", "x-secret")
-        if "novary" not in self.path:
-            vary = "Origin" if "vary=origin" in self.path else "Accept-Encoding"
-            self.send_header("Vary", vary)
-        fill = re.search(r"fill=(\d+)", self.path)
-        for i in range(int(fill.group(1)) if fill else 0):
-            self.send_header(f"X-Fill-{i}", str(i))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_OPTIONS = do_GET
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def upstream():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    """PermissiveUpstream: CORS answered permissively and wrongly,
+    ?vary=origin, ?novary and ?fill=N."""
+    with LocalServer(PermissiveUpstream, http.server.ThreadingHTTPServer) as server:
+        yield server.port
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,12 @@ while requests keep flowing: the new policy takes effect, no request fails,
 and worker memory does not grow over 50 reloads (each reload builds new
 policies and must release the old cycle's)."""
 
-import os
-import threading
-import time
-
+from corsgate_testlib import (
+    Traffic,
+    await_generation,
+    children,
+    generation_policy,
+)
 from harness import Nginx, Prefix
 
 RELOADS = 50
@@ -16,26 +18,7 @@ MAX_RSS_GROWTH_KIB = 512
 
 
 def policy(generation):
-    origins = [f"https://site{i}.example.com" for i in range(999)]
-    origins.append(f"https://gen{generation}.example.com")
-    return (
-        "origins = [" + ", ".join(f'"{o}"' for o in origins) + "]\ncredentials = true\n"
-    )
-
-
-def children(pid):
-    kids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(entry))
-    return kids
+    return generation_policy(generation, "credentials = true\n")
 
 
 def rss_kib(pid):
@@ -44,30 +27,6 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise AssertionError(f"no VmRSS for {pid}")
-
-
-class Traffic(threading.Thread):
-    """Requests in a loop until stopped; every answer must be a 200 whose
-    CORS headers are those of one of the policies."""
-
-    def __init__(self, nginx):
-        super().__init__(daemon=True)
-        self.nginx = nginx
-        self.stop_flag = threading.Event()
-        self.count = 0
-        self.failures = []
-
-    def run(self):
-        deadline = time.monotonic() + 300
-        while not self.stop_flag.is_set() and time.monotonic() < deadline:
-            origin = "https://site7.example.com"
-            try:
-                r = self.nginx.request("GET", "/", [("Origin", origin)])
-                if r.status != 200 or r.all("Access-Control-Allow-Origin") != [origin]:
-                    self.failures.append((r.status, r.headers))
-            except OSError as e:
-                self.failures.append(repr(e))
-            self.count += 1
 
 
 def test_reload_under_traffic():
@@ -82,36 +41,18 @@ def test_reload_under_traffic():
 """
     with Nginx(body, master=True, prefix=prefix) as nginx:
         master = nginx.proc.pid
-        traffic = Traffic(nginx)
+        traffic = Traffic(nginx, "https://site7.example.com", seconds=300)
         traffic.start()
         rss = {}
         try:
             for gen in range(1, RELOADS + 1):
                 prefix.file("policy.toml", policy(gen))
                 nginx.reload()
-                fresh = f"https://gen{gen}.example.com"
-                deadline = time.monotonic() + 10
-                while True:
-                    r = nginx.request("GET", "/", [("Origin", fresh)])
-                    if r.get("Access-Control-Allow-Origin") == fresh:
-                        break
-                    assert (
-                        time.monotonic() < deadline
-                    ), f"reload {gen} did not take effect"
-                    time.sleep(0.02)
-                while len(children(master)) != 1:
-                    assert time.monotonic() < deadline, "old worker did not exit"
-                    time.sleep(0.02)
-                # once the old worker is gone, the old policy is gone too
-                old = nginx.request(
-                    "GET", "/", [("Origin", f"https://gen{gen - 1}.example.com")]
-                )
-                assert old.get("Access-Control-Allow-Origin") is None
+                await_generation(nginx, gen, master, seconds=10)
                 (worker,) = children(master)
                 rss[gen] = (rss_kib(worker), rss_kib(master))
         finally:
-            traffic.stop_flag.set()
-            traffic.join(timeout=30)
+            traffic.finish()
 
         assert not traffic.failures, traffic.failures[:5]
         assert traffic.count > RELOADS
