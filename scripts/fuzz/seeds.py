@@ -13,6 +13,7 @@ writes OUT_DIR/head/* and OUT_DIR/policy_toml/*, named by content hash.
 scripts/fuzz/run.sh merges them into fuzz/corpus/ (keeping only inputs
 that add coverage) when asked to refresh the corpus.
 """
+
 import hashlib
 import json
 import pathlib
@@ -35,16 +36,41 @@ H3 = (ROOT / "examples" / "chrome-get.http").read_bytes().decode()
 
 # attacks.md A1: origins that must not match what they resemble.
 ATTACK_ORIGINS = [
-    "https://evil.example.net", "https://evilexample.com", "https://example.com.evil.net",
-    "https://example.com-evil.net", "https://wwwxexample.com", "https://barfoo.com",
-    "https://a.example.com", "https://a.b.example.com", "https://example.com", "http://a.example.com",
-    "https://a.example.com:8443", "https://.example.com", "http://example.com", "https://example.com:443",
-    "null", "https://EXAMPLE.com", "HTTPS://example.com", "https://exa mple.com",
-    "https://example.com, https://evil.net", "https://b\u00fccher.example", "https://xn--bcher-kva.example",
-    "https://example.com_.evil.net", "https://example.com`.evil.net", "https://example.com%60.evil.net",
-    "https://a.example.com.$.evil.net", "https://example.com@evil.net", "https://example.com/",
-    "http://127.1:8080", "http://0x7f.0.0.1:8080", "http://2130706433:8080", "http://[0:0:0:0:0:0:0:1]:9090",
-    "http://[::1]:9090", "http://localhost.evil.com", "http://localhost:3000", "",
+    "https://evil.example.net",
+    "https://evilexample.com",
+    "https://example.com.evil.net",
+    "https://example.com-evil.net",
+    "https://wwwxexample.com",
+    "https://barfoo.com",
+    "https://a.example.com",
+    "https://a.b.example.com",
+    "https://example.com",
+    "http://a.example.com",
+    "https://a.example.com:8443",
+    "https://.example.com",
+    "http://example.com",
+    "https://example.com:443",
+    "null",
+    "https://EXAMPLE.com",
+    "HTTPS://example.com",
+    "https://exa mple.com",
+    "https://example.com, https://evil.net",
+    "https://b\u00fccher.example",
+    "https://xn--bcher-kva.example",
+    "https://example.com_.evil.net",
+    "https://example.com`.evil.net",
+    "https://example.com%60.evil.net",
+    "https://a.example.com.$.evil.net",
+    "https://example.com@evil.net",
+    "https://example.com/",
+    "http://127.1:8080",
+    "http://0x7f.0.0.1:8080",
+    "http://2130706433:8080",
+    "http://[0:0:0:0:0:0:0:1]:9090",
+    "http://[::1]:9090",
+    "http://localhost.evil.com",
+    "http://localhost:3000",
+    "",
     "https://" + "a" * 250 + ".example.com",
 ]
 
@@ -75,8 +101,12 @@ HOSTILE_HEADS = [
 ]
 
 INVALID_POLICIES = [
-    "", "origins = []\n", 'origins = ["*"]\ncredentials = true\n', 'origins = ["null"]\n',
-    'origins = ["http://example.com"]\ncredentials = true\n', 'origins = ["https://*.com"]\ncredentials = true\n',
+    "",
+    "origins = []\n",
+    'origins = ["*"]\ncredentials = true\n',
+    'origins = ["null"]\n',
+    'origins = ["http://example.com"]\ncredentials = true\n',
+    'origins = ["https://*.com"]\ncredentials = true\n',
     'origins = ["h*", "https://*", "https://example.*", "https://foo.*.example.com", "https://example.com/*"]\n',
     'origins = ["https://example.com:443", "https://Example.com", "https://user@example.com"]\n',
     'origins = ["https://a.example"]\nmethods = ["CONNECT", "TRACE", "a b"]\n',
@@ -85,7 +115,8 @@ INVALID_POLICIES = [
     'origins = ["https://a.example"]\nmax_age = 86401\npreflight_status = 201\n',
     'origins = ["https://a.example"]\nmode = "on"\ndenied_preflight = "drop"\norigin = "x"\n',
     'origins = "https://a.example"\ncredentials = "yes"\nmax_age = 1.5\n',
-    "origins = [\n", 'origins = ["https://xn--f"]\n',
+    "origins = [\n",
+    'origins = ["https://xn--f"]\n',
 ]
 
 
@@ -103,10 +134,21 @@ def write(out, data):
 
 def main():
     out = pathlib.Path(sys.argv[1])
-    heads = [H1, H2, H3, H3.replace("Origin: https://app.example.com\r\n", "")] + HOSTILE_HEADS
+    heads = [
+        H1,
+        H2,
+        H3,
+        H3.replace("Origin: https://app.example.com\r\n", ""),
+    ] + HOSTILE_HEADS
     for o in ATTACK_ORIGINS:
         heads.append(head("GET", "/", [("Origin", o)]))
-        heads.append(head("OPTIONS", "/", [("Origin", o), ("Access-Control-Request-Method", "PUT")]))
+        heads.append(
+            head(
+                "OPTIONS",
+                "/",
+                [("Origin", o), ("Access-Control-Request-Method", "PUT")],
+            )
+        )
     policies = list(INVALID_POLICIES)
     for f in sorted((ROOT / "tests" / "vectors").glob("*.json")):
         doc = json.loads(f.read_text())
