@@ -61,3 +61,8 @@ pub use decision::CorsDecision;
 pub use future::ResponseFuture;
 pub use layer::CorsLayer;
 pub use service::Cors;
+
+// Compiles the README's examples as doctests, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
