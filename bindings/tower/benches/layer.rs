@@ -7,6 +7,8 @@
 //!
 //! * `corsgate-tower`: the request through corsgate-tower's `Cors` around a
 //!   no-op service;
+//! * `corsgate-tower/no-extension`: the same, built with
+//!   `decision_extension(false)` (what the request extension costs);
 //! * `tower-http`: the same request through tower-http's `CorsLayer`
 //!   configured the same way;
 //! * `baseline`: the no-op service alone, to be subtracted from both (the
@@ -115,7 +117,7 @@ fn main() {
         .collect();
     assert!(!scenarios.is_empty(), "no scenario tower-http can express");
 
-    let mut report = String::from("scenario\tcorsgate-tower\ttower-http\tbaseline\n");
+    let mut report = String::from("scenario\tcorsgate-tower\ttower-http\tbaseline\tno-extension\n");
     let mut layers = Vec::new();
     for (s, origins) in &scenarios {
         let layer = CorsLayer::new(corpus::policy(s.policy));
@@ -124,7 +126,15 @@ fn main() {
         let ours = allocations(&mut layer.layer(NoOp), method, &list);
         let theirs = allocations(&mut tower_peer::layered(origins), method, &list);
         let base = allocations(&mut NoOp, method, &list);
-        report.push_str(&format!("{}\t{ours:.1}\t{theirs:.1}\t{base:.1}\n", s.name));
+        let bare = allocations(
+            &mut layer.clone().decision_extension(false).layer(NoOp),
+            method,
+            &list,
+        );
+        report.push_str(&format!(
+            "{}\t{ours:.1}\t{theirs:.1}\t{base:.1}\t{bare:.1}\n",
+            s.name
+        ));
         assert!(
             ours < theirs,
             "{}: corsgate-tower allocates {ours} times, tower-http {theirs}",
@@ -143,6 +153,7 @@ fn main() {
     for ((s, origins), layer) in scenarios.iter().zip(&layers) {
         let (method, list) = s.header_list();
         let mut ours = layer.layer(NoOp);
+        let mut ours_bare = layer.clone().decision_extension(false).layer(NoOp);
         let mut theirs = tower_peer::layered(origins);
         let mut bare = NoOp;
         let mut group = c.benchmark_group(format!("tower/{}", s.name));
@@ -150,6 +161,13 @@ fn main() {
             b.iter_batched(
                 || tower_peer::request(method, &list),
                 |req| tower_peer::call_once(&mut ours, black_box(req)),
+                BatchSize::SmallInput,
+            );
+        });
+        group.bench_function("corsgate-tower/no-extension", |b| {
+            b.iter_batched(
+                || tower_peer::request(method, &list),
+                |req| tower_peer::call_once(&mut ours_bare, black_box(req)),
                 BatchSize::SmallInput,
             );
         });

@@ -43,12 +43,12 @@ def medians(root):
 
 
 def allocations(root):
-    """{scenario: (corsgate-tower, tower-http, baseline)} per call."""
+    """{scenario: (corsgate-tower, tower-http, baseline, no-extension)} per call."""
     path = root / "tower-allocations.tsv"
     if not path.exists():
         return {}
     rows = path.read_text().splitlines()[1:]
-    return {r.split("\t")[0]: tuple(r.split("\t")[1:4]) for r in rows if r}
+    return {r.split("\t")[0]: tuple(r.split("\t")[1:5]) for r in rows if r}
 
 
 def main(argv):
@@ -60,9 +60,9 @@ def main(argv):
     scenarios = sorted({s for s, _ in t}, key=lambda s: (s.startswith("origins"), s))
     print(
         "| scenario | baseline | corsgate-tower net | tower-http net | tower-http ÷ corsgate-tower "
-        "| allocations corsgate-tower / tower-http |"
+        "| allocations corsgate-tower / tower-http | without the extension: net, allocations |"
     )
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for s in scenarios:
         base = t.get((s, "baseline"))
         ours = t.get((s, "corsgate-tower"))
@@ -71,10 +71,12 @@ def main(argv):
             continue
         net_ours, net_theirs = ours - base, theirs - base
         ratio = f"{net_theirs / net_ours:.1f}×" if net_ours > 0 else "–"
-        a = allocs.get(s, ("?", "?", "?"))
+        a = allocs.get(s, ("?", "?", "?", "?"))
+        bare = t.get((s, "corsgate-tower/no-extension"))
+        bare_net = f"{bare - base:.0f} ns" if bare is not None else "–"
         print(
             f"| `{s}` | {base:.0f} ns | {net_ours:.0f} ns | {net_theirs:.0f} ns | {ratio} "
-            f"| {a[0]} / {a[1]} |"
+            f"| {a[0]} / {a[1]} | {bare_net}, {a[3]} |"
         )
 
 

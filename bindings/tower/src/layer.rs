@@ -21,9 +21,11 @@ pub struct CorsLayer {
 }
 
 /// The policy and the response values every request can reuse.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Shared {
     pub(crate) policy: Policy,
+    /// Whether forwarded requests carry a [`CorsDecision`](crate::CorsDecision).
+    pub(crate) extension: bool,
     /// Values the policy or the engine's static data can put in a
     /// response, each built once; a decision value with the same bytes is
     /// answered with a clone (a reference count, no copy).
@@ -62,8 +64,22 @@ impl CorsLayer {
             }
         }
         CorsLayer {
-            shared: Arc::new(Shared { policy, fixed }),
+            shared: Arc::new(Shared {
+                policy,
+                extension: true,
+                fixed,
+            }),
         }
+    }
+
+    /// Whether requests reach the inner service with a
+    /// [`CorsDecision`](crate::CorsDecision) extension (the default). The
+    /// `http` crate allocates a request's extension map on its first
+    /// insert, three allocations per request that has none yet; a service
+    /// that never reads the decision can turn this off.
+    pub fn decision_extension(mut self, on: bool) -> Self {
+        Arc::make_mut(&mut self.shared).extension = on;
+        self
     }
 
     /// Builds the policy from the policy file's TOML text (see corsgate's

@@ -72,8 +72,10 @@ where
             return ResponseFuture::answered(response);
         }
         let carried = Carried::of(shared, &fields, &decision);
-        let summary = CorsDecision::of(&decision);
-        req.extensions_mut().insert(summary);
+        if shared.extension {
+            let summary = CorsDecision::of(&decision);
+            req.extensions_mut().insert(summary);
+        }
         ResponseFuture::inner(self.inner.call(req), carried)
     }
 }

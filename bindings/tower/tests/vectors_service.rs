@@ -59,3 +59,25 @@ fn vectors_through_the_service() {
         replayable.len()
     );
 }
+
+#[test]
+fn the_decision_extension_can_be_turned_off() {
+    let layer = CorsLayer::from_toml(r#"origins = ["https://app.example.com"]"#)
+        .expect("valid policy")
+        .decision_extension(false);
+    let req = http::Request::builder()
+        .header("origin", "https://app.example.com")
+        .body(String::new())
+        .expect("valid parts");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let res = rt
+        .block_on(layer.layer(support::Inner).oneshot(req))
+        .unwrap_or_else(|never| match never {});
+    assert_eq!(res.headers()[support::X_CORS], "none");
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+}
