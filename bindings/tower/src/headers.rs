@@ -130,6 +130,9 @@ pub(crate) struct Carried {
 
 impl Carried {
     pub(crate) fn of(shared: &Shared, req: &RequestFields<'_>, d: &Decision<'_>) -> Self {
+        // The engine's forwarded decisions never carry more (the vectors
+        // replayed through the service check every kind of them).
+        debug_assert!(d.headers().len() <= CARRIED, "{:?}", d.headers());
         let mut carried = Carried::default();
         let values = d
             .headers()
