@@ -67,22 +67,6 @@ impl Policies {
     }
 }
 
-/// Which scenarios also run through tower-http, and with which origin list.
-/// tower-http has no wildcard origins and does not look at ACRH, so the
-/// pattern and adversarial-ACRH scenarios have no like-for-like peer.
-fn tower_origins(s: &Scenario) -> Option<Vec<String>> {
-    let single = || vec![corpus::APP_ORIGIN.to_string()];
-    match s.name.as_str() {
-        "preflight/chrome"
-        | "actual/firefox-cookies"
-        | "actual/denied"
-        | "no-origin"
-        | "origins/1" => Some(single()),
-        n if n.starts_with("origins/1000/") => Some((0..1000).map(corpus::many_origin).collect()),
-        _ => None,
-    }
-}
-
 /// Which scenarios get the httparse floor (it needs a head within its slots).
 fn httparse_slots(s: &Scenario) -> Option<usize> {
     match s.name.as_str() {
@@ -153,7 +137,7 @@ fn check_and_count(scenarios: &[Scenario], policies: &Policies) -> Vec<Allocs> {
                 &mut out,
             ));
         });
-        let tower = tower_origins(s).map(|origins| {
+        let tower = tower_peer::tower_origins(s).map(|origins| {
             let mut svc = tower_peer::layered(&origins);
             let mut total = 0.0;
             for _ in 0..10 {
@@ -231,7 +215,7 @@ fn bench_scenario(c: &mut Criterion, s: &Scenario, policies: &Policies) {
         b.iter(|| evaluate_list(policy, black_box(method), black_box(&list), &mut out));
         black_box(&out);
     });
-    if let Some(origins) = tower_origins(s) {
+    if let Some(origins) = tower_peer::tower_origins(s) {
         let mut layered = tower_peer::layered(&origins);
         let mut bare = tower_peer::NoOp;
         group.bench_function("tower-http/layer", |b| {

@@ -59,6 +59,10 @@ suite_core() {
     deps_exclude "$cli_only|serde|serde_core|serde_derive" -p corsgate --no-default-features
     deps_exclude "$cli_only|serde_derive" -p corsgate
     deps_exclude "$cli_only|serde_derive" --manifest-path bindings/c/Cargo.toml
+    echo "--- tower and http stay in bindings/tower (corsgate-tower), out of the core"
+    tower_only="tower|tower-layer|tower-service|http|http-body|pin-project-lite|bytes"
+    deps_exclude "$tower_only" -p corsgate
+    deps_exclude "$tower_only" -p corsgate --no-default-features
     echo "--- main job: corsgate eval on the example"
     cargo run --quiet -- eval --policy examples/policy.toml --request examples/chrome-preflight.http --format json
 }

@@ -12,6 +12,25 @@ use http::{HeaderName, HeaderValue, Method, Request, Response};
 use tower::{Layer, Service};
 use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 
+use crate::corpus::{self, Scenario};
+
+/// Which scenarios also run through tower-http, and with which origin list.
+/// tower-http has no wildcard origins and does not look at ACRH, so the
+/// pattern and adversarial-ACRH scenarios have no like-for-like peer.
+/// (Shared with the corsgate-tower bench, `bindings/tower/benches/layer.rs`.)
+pub fn tower_origins(s: &Scenario) -> Option<Vec<String>> {
+    let single = || vec![corpus::APP_ORIGIN.to_string()];
+    match s.name.as_str() {
+        "preflight/chrome"
+        | "actual/firefox-cookies"
+        | "actual/denied"
+        | "no-origin"
+        | "origins/1" => Some(single()),
+        n if n.starts_with("origins/1000/") => Some((0..1000).map(corpus::many_origin).collect()),
+        _ => None,
+    }
+}
+
 /// An inner service that answers an empty response at once. On its own it
 /// is the baseline: what the host spends with no CORS layer at all.
 #[derive(Clone, Copy, Debug)]

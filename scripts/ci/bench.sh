@@ -12,9 +12,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 
 echo "bench.sh: building benches" >&2
 cargo bench --benches --no-run
+cargo bench -p corsgate-tower --benches --no-run
 
 echo "bench.sh: criterion smoke test (each scenario once, --test mode)" >&2
 cargo bench --bench cors -- --test
+
+echo "bench.sh: corsgate-tower against tower-http, each scenario once (--test mode)" >&2
+cargo bench -p corsgate-tower --bench layer -- --test
 
 echo "bench.sh: instruction-count driver, every scenario once" >&2
 cargo bench --bench icount

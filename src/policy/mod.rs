@@ -73,6 +73,20 @@ impl Policy {
     pub fn forwards_denied_preflights(&self) -> bool {
         self.forward_denied
     }
+
+    /// The `Access-Control-Expose-Headers` value of allowed actual
+    /// responses, if the policy exposes headers. Decisions borrow it; a host
+    /// that keeps header values of its own type (the tower layer's
+    /// `http::HeaderValue`) builds its copy once from this.
+    pub fn expose_headers_value(&self) -> Option<&[u8]> {
+        self.expose.as_deref()
+    }
+
+    /// The `Access-Control-Max-Age` value of allowed preflights, if the
+    /// policy sets one (see [`expose_headers_value`](Policy::expose_headers_value)).
+    pub fn max_age_value(&self) -> Option<&[u8]> {
+        self.max_age.as_deref()
+    }
 }
 
 impl NameSet for Policy {
