@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use corsgate::Policy;
-use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
+use criterion::{BenchmarkGroup, Criterion, Throughput};
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -218,20 +218,8 @@ fn bench_scenario(c: &mut Criterion, s: &Scenario, policies: &Policies) {
     if let Some(origins) = tower_peer::tower_origins(s) {
         let mut layered = tower_peer::layered(&origins);
         let mut bare = tower_peer::NoOp;
-        group.bench_function("tower-http/layer", |b| {
-            b.iter_batched(
-                || tower_peer::request(method, &list),
-                |req| tower_peer::call_once(&mut layered, black_box(req)),
-                BatchSize::SmallInput,
-            );
-        });
-        group.bench_function("tower-http/baseline", |b| {
-            b.iter_batched(
-                || tower_peer::request(method, &list),
-                |req| tower_peer::call_once(&mut bare, black_box(req)),
-                BatchSize::SmallInput,
-            );
-        });
+        tower_peer::bench_service(&mut group, "tower-http/layer", &mut layered, method, &list);
+        tower_peer::bench_service(&mut group, "tower-http/baseline", &mut bare, method, &list);
     }
 
     group.throughput(Throughput::Bytes(s.head.len() as u64));

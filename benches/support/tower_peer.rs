@@ -7,6 +7,8 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup};
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderName, HeaderValue, Method, Request, Response};
 use tower::{Layer, Service};
@@ -96,4 +98,26 @@ where
         Poll::Ready(Err(never)) => match never {},
         Poll::Pending => panic!("a no-op service is never pending"),
     }
+}
+
+/// Times `svc` under `name` in `group`: one fresh request per iteration,
+/// built outside the timing (a request is consumed by the call), then one
+/// call. Every tower service of the benches is timed this way, so their
+/// figures compare.
+pub fn bench_service<S>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    svc: &mut S,
+    method: &[u8],
+    headers: &[(&[u8], &[u8])],
+) where
+    S: Service<Request<()>, Response = Response<()>, Error = Infallible>,
+{
+    group.bench_function(name, |b| {
+        b.iter_batched(
+            || request(method, headers),
+            |req| call_once(svc, std::hint::black_box(req)),
+            BatchSize::SmallInput,
+        );
+    });
 }

@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use corsgate_tower::CorsLayer;
-use criterion::{BatchSize, Criterion};
+use criterion::Criterion;
 use tower::Layer;
 
 #[allow(dead_code)] // the core's benches use the rest
@@ -157,34 +157,16 @@ fn main() {
         let mut theirs = tower_peer::layered(origins);
         let mut bare = NoOp;
         let mut group = c.benchmark_group(format!("tower/{}", s.name));
-        group.bench_function("corsgate-tower", |b| {
-            b.iter_batched(
-                || tower_peer::request(method, &list),
-                |req| tower_peer::call_once(&mut ours, black_box(req)),
-                BatchSize::SmallInput,
-            );
-        });
-        group.bench_function("corsgate-tower/no-extension", |b| {
-            b.iter_batched(
-                || tower_peer::request(method, &list),
-                |req| tower_peer::call_once(&mut ours_bare, black_box(req)),
-                BatchSize::SmallInput,
-            );
-        });
-        group.bench_function("tower-http", |b| {
-            b.iter_batched(
-                || tower_peer::request(method, &list),
-                |req| tower_peer::call_once(&mut theirs, black_box(req)),
-                BatchSize::SmallInput,
-            );
-        });
-        group.bench_function("baseline", |b| {
-            b.iter_batched(
-                || tower_peer::request(method, &list),
-                |req| tower_peer::call_once(&mut bare, black_box(req)),
-                BatchSize::SmallInput,
-            );
-        });
+        tower_peer::bench_service(&mut group, "corsgate-tower", &mut ours, method, &list);
+        tower_peer::bench_service(
+            &mut group,
+            "corsgate-tower/no-extension",
+            &mut ours_bare,
+            method,
+            &list,
+        );
+        tower_peer::bench_service(&mut group, "tower-http", &mut theirs, method, &list);
+        tower_peer::bench_service(&mut group, "baseline", &mut bare, method, &list);
         group.finish();
     }
     c.final_summary();
